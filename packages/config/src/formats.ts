@@ -687,7 +687,11 @@ export function listOf<T>(
       try {
         value = parseYaml(text);
       } catch (err) {
-        return fail(`not YAML: ${(err as Error).message.split('\n')[0]}`, `YAML for ${allowed}`, text);
+        return fail(
+          `not YAML: ${(err as Error).message.split('\n')[0]}`,
+          `YAML for ${allowed}`,
+          text,
+        );
       }
       return result.read(value);
     };

@@ -53,7 +53,10 @@ void describe('splitHostPort', () => {
 
 void describe('loading details', () => {
   void test('chaincode addresses derive from the host of peer.address, IPv6 included', (t) => {
-    const file = writeCoreYaml(tempDir(t), 'peer:\n  address: "[::]:8051"\n  listenAddress: 127.0.0.1:7051\n');
+    const file = writeCoreYaml(
+      tempDir(t),
+      'peer:\n  address: "[::]:8051"\n  listenAddress: 127.0.0.1:7051\n',
+    );
     const config = loadConfig({ path: file, env: {} });
     assert.equal(config.get('peer.chaincodeListenAddress'), '[::]:7052');
     assert.equal(config.get('peer.chaincodeAddress'), '[::]:7052');
