@@ -101,12 +101,14 @@ export const extensionPoints: Readonly<Record<ExtensionPointName, ExtensionPoint
     'ordered',
     'vm.providers',
   ),
+  // Each chain gets fresh filters: a filter holds its `next`, so sharing one would re-point it.
   authFilter: point(
     'authFilter',
     AuthFilter,
     'auth filter',
     'ordered',
     'peer.handlers.authFilters',
+    'perUse',
   ),
   decorator: point('decorator', Decorator, 'decorator', 'ordered', 'peer.handlers.decorators'),
   endorsement: point(

@@ -71,7 +71,9 @@ describe('extension points', () => {
     // Fabric creates endorsement and validation plugins per channel.
     assert.equal(extensionPoints.endorsement.instances, 'perUse');
     assert.equal(extensionPoints.validation.instances, 'perUse');
-    assert.equal(extensionPoints.authFilter.instances, 'singleton');
+    // Filters hold `next`: every chain gets its own.
+    assert.equal(extensionPoints.authFilter.instances, 'perUse');
+    assert.equal(extensionPoints.decorator.instances, 'singleton');
   });
 });
 

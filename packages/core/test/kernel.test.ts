@@ -60,6 +60,17 @@ describe('Kernel', () => {
     assert.deepEqual(mod.events, ['Tagger:blue', 'Upper']);
   });
 
+  it('builds each chain from fresh filters, so two chains do not re-point each other', async () => {
+    const k = await kernel({ 'peer.handlers.authFilters': [{ name: 'Upper', library: './good-plugin' }] });
+    const a = authFilterChain(k.registry, k.config, endpoint);
+    const b = authFilterChain(k.registry, k.config, {
+      processProposal: () => Promise.resolve({ response: { status: 200, message: 'other' } }),
+    });
+    assert.notEqual(a, b);
+    assert.equal((await a.processProposal({}, {})).response?.message, 'DONE');
+    assert.equal((await b.processProposal({}, {})).response?.message, 'OTHER');
+  });
+
   it('gives each plugin its options through PluginContext', async () => {
     const k = await kernel({ plugins: [{ library: './good-plugin', options: { tag: 'green' } }] });
     const tagger = k.registry.get('authFilter', 'Tagger') as unknown as { tag: string };
