@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Steps every build needs before `tsc -b`: today, generating the protobuf code from protos/.
-// Each step is incremental, so calling this before every package build costs little.
+// Steps every build needs before `tsc -b`: the protobuf code generated from protos/, and the
+// build information the CLI reports. Each step is incremental, so running this before every
+// package build costs little.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const r = spawnSync(process.execPath, [join(root, 'packages/protos/scripts/generate.mjs')], {
-  stdio: 'inherit',
-});
-process.exit(r.status ?? 1);
+for (const step of ['packages/protos/scripts/generate.mjs', 'scripts/build-info.mjs']) {
+  const r = spawnSync(process.execPath, [join(root, step)], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
