@@ -1,0 +1,34 @@
+/**
+ * `@fabric-peer/node`: the peer node. Its gRPC listeners, operations server and metrics, composed
+ * with the plugins core.yaml names.
+ */
+export {
+  PeerNode,
+  createKernel,
+  BUILTIN_PLUGINS,
+  STOP_TIMEOUT_MS,
+  type PeerOptions,
+} from './peer.js';
+export {
+  PeerGrpcServer,
+  ChaincodeGrpcServer,
+  Operations,
+  LogSpec,
+  Build,
+  nodePlugin,
+  createMetricsProvider,
+} from './module.js';
+export { GrpcServer, type GrpcServerOptions, type GrpcTlsOptions } from './grpc/server.js';
+export { metricsInterceptor, serviceMethod, codeName } from './grpc/metrics.js';
+export { HealthStatusBoard } from './grpc/health.js';
+export {
+  OperationsServer,
+  type OperationsOptions,
+  type BuildInfo,
+  type LogSpecControl,
+} from './operations/server.js';
+export { runHealthChecks, type HealthStatus, type FailedCheck } from './operations/health.js';
+export { PrometheusProvider } from './metrics/prometheus.js';
+export { StatsdProvider, type StatsdOptions } from './metrics/statsd.js';
+export { DisabledProvider } from './metrics/disabled.js';
+export { ListenError, listenError, parseHostPort, envName } from './listen.js';

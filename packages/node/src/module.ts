@@ -1,0 +1,190 @@
+/**
+ * The node's own bindings in the peer's container and its internal plugin: the metrics provider
+ * core.yaml chooses, the operations server, and the two gRPC listeners, all contributed as services.
+ */
+import {
+  ContainerModule,
+  definePlugin,
+  inject,
+  injectable,
+  LoggerFactory,
+  MetricsProvider,
+  PeerConfig,
+  type Service,
+} from '@fabric-peer/api';
+import { Contributions, type ContributionRegistry } from '@fabric-peer/core';
+import { GrpcServer } from './grpc/server.js';
+import { healthService, HealthStatusBoard, HealthStatusBoardId } from './grpc/health.js';
+import { metricsInterceptor } from './grpc/metrics.js';
+import { parseHostPort } from './listen.js';
+import { DisabledProvider } from './metrics/disabled.js';
+import { PrometheusProvider } from './metrics/prometheus.js';
+import { StatsdProvider } from './metrics/statsd.js';
+import { OperationsServer, type BuildInfo, type LogSpecControl } from './operations/server.js';
+import {
+  chaincodeListener,
+  metricsSettings,
+  operationsTls,
+  peerListener,
+  peerTls,
+} from './settings.js';
+
+/** Identifier of the logging system's spec control (for `/logspec`). */
+export const LogSpec: unique symbol = Symbol.for('@fabric-peer/node/LogSpec');
+/** Identifier of the build information (for `/version`). */
+export const Build: unique symbol = Symbol.for('@fabric-peer/node/Build');
+
+/** The peer listener (`peer.listenAddress`): Endorser, Deliver, Gateway... register here. */
+@injectable()
+export class PeerGrpcServer extends GrpcServer {
+  constructor(
+    @inject(PeerConfig) config: PeerConfig,
+    @inject(MetricsProvider) metrics: MetricsProvider,
+    @inject(LoggerFactory) loggers: LoggerFactory,
+    @inject(HealthStatusBoardId) health: HealthStatusBoard,
+  ) {
+    const s = peerListener(config);
+    const tls = peerTls(config);
+    super({
+      name: 'peer-listener',
+      configKey: 'peer.listenAddress',
+      ...s,
+      ...(tls ? { tls } : {}),
+      interceptors: [metricsInterceptor(metrics)],
+      logger: loggers('node.grpc'),
+    });
+    this.addService(...healthService(health));
+  }
+}
+
+/** The chaincode listener (`peer.chaincodeListenAddress`): ChaincodeSupport registers here. */
+@injectable()
+export class ChaincodeGrpcServer extends GrpcServer {
+  constructor(
+    @inject(PeerConfig) config: PeerConfig,
+    @inject(MetricsProvider) metrics: MetricsProvider,
+    @inject(LoggerFactory) loggers: LoggerFactory,
+    @inject(HealthStatusBoardId) health: HealthStatusBoard,
+  ) {
+    const s = chaincodeListener(config);
+    const tls = peerTls(config);
+    super({
+      name: 'chaincode-listener',
+      configKey: 'peer.chaincodeListenAddress',
+      ...s,
+      // Chaincode client certificates come from the peer's own CA (added with ChaincodeSupport).
+      ...(tls ? { tls: { ...tls, clientAuthRequired: false, clientRootCAs: [] } } : {}),
+      interceptors: [metricsInterceptor(metrics)],
+      logger: loggers('node.grpc'),
+    });
+    this.addService(...healthService(health));
+  }
+}
+
+/** The operations server, fed by the registry's health checkers. */
+@injectable()
+export class Operations extends OperationsServer {
+  constructor(
+    @inject(PeerConfig) config: PeerConfig,
+    @inject(MetricsProvider) metrics: MetricsProvider,
+    @inject(LoggerFactory) loggers: LoggerFactory,
+    @inject(Contributions) registry: ContributionRegistry,
+    @inject(LogSpec) logSpec: LogSpecControl,
+    @inject(Build) build: BuildInfo,
+  ) {
+    const tls = operationsTls(config);
+    super({
+      listenAddress: String(config.get('operations.listenAddress')),
+      ...(tls ? { tls } : {}),
+      checkers: () => registry.all('healthChecker').map((c) => c.instance),
+      healthTimeoutMs: 10_000,
+      logSpec,
+      ...(metrics instanceof PrometheusProvider ? { metrics: () => metrics.exposition() } : {}),
+      build,
+      logger: loggers('node.operations'),
+    });
+  }
+}
+
+/** Starts and stops a push-based metrics provider (statsd); nothing to do for the others. */
+@injectable()
+export class MetricsService implements Service {
+  readonly name = 'metrics';
+  constructor(@inject(MetricsProvider) private readonly provider: MetricsProvider) {}
+  start(): Promise<void> {
+    return this.provider instanceof StatsdProvider ? this.provider.start() : Promise.resolve();
+  }
+  stop(): Promise<void> {
+    return this.provider instanceof StatsdProvider ? this.provider.stop() : Promise.resolve();
+  }
+}
+
+/** Marks the gRPC health service SERVING once every service has started. */
+@injectable()
+export class ServingMarker implements Service {
+  readonly name = 'serving';
+  readonly dependsOn = ['peer-listener', 'chaincode-listener'];
+  constructor(@inject(HealthStatusBoardId) private readonly board: HealthStatusBoard) {}
+  start(): Promise<void> {
+    this.board.setServing(true);
+    return Promise.resolve();
+  }
+  stop(): Promise<void> {
+    this.board.setServing(false);
+    return Promise.resolve();
+  }
+}
+
+/** Creates the metrics provider `metrics.provider` names. */
+export function createMetricsProvider(config: PeerConfig): MetricsProvider {
+  const m = metricsSettings(config);
+  switch (m.provider) {
+    case 'prometheus':
+      return new PrometheusProvider();
+    case 'statsd': {
+      const { host, port } = parseHostPort(m.address);
+      return new StatsdProvider({
+        network: m.network,
+        host,
+        port,
+        writeIntervalMs: m.writeIntervalMs,
+        prefix: m.prefix,
+      });
+    }
+    default:
+      return new DisabledProvider();
+  }
+}
+
+/** Root bindings the node provides to every plugin. */
+export function nodeModule(options: {
+  config: PeerConfig;
+  logSpec: LogSpecControl;
+  build: BuildInfo;
+}): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(MetricsProvider).toConstantValue(createMetricsProvider(options.config));
+    bind(LogSpec).toConstantValue(options.logSpec);
+    bind(Build).toConstantValue(options.build);
+    bind(HealthStatusBoardId).toConstantValue(new HealthStatusBoard());
+    bind(PeerGrpcServer).toSelf().inSingletonScope();
+    bind(ChaincodeGrpcServer).toSelf().inSingletonScope();
+    bind(Operations).toSelf().inSingletonScope();
+  });
+}
+
+/** The node's internal plugin: its services, in the order the lifecycle starts them. */
+export const nodePlugin = definePlugin({
+  name: 'node',
+  version: '0.1.0',
+  description: 'the peer node: operations server, gRPC listeners, metrics',
+  contributes: {
+    service: {
+      metrics: MetricsService,
+      operations: Operations,
+      'peer-listener': PeerGrpcServer,
+      'chaincode-listener': ChaincodeGrpcServer,
+      serving: ServingMarker,
+    },
+  },
+});
