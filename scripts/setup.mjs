@@ -25,14 +25,17 @@ function run(cmd, args) {
 }
 
 // Dependencies: reinstall when the lock file is not the one the installed tree came from.
+// `npm install` rather than `npm ci`: npm 11 writes lock files without the other platforms'
+// optional native packages (unrs-resolver's), and then refuses `npm ci` from them.
 const stamp = join(root, 'node_modules', '.fabric-peer-setup');
-const lockHash = createHash('sha256')
-  .update(readFileSync(join(root, 'package-lock.json')))
-  .digest('hex');
-if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== lockHash) {
-  say('installing dependencies (npm ci)...');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
-  writeFileSync(stamp, lockHash);
+const lockHash = () =>
+  createHash('sha256')
+    .update(readFileSync(join(root, 'package-lock.json')))
+    .digest('hex');
+if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== lockHash()) {
+  say('installing dependencies (npm install, from package-lock.json)...');
+  run('npm', ['install', '--no-audit', '--no-fund']);
+  writeFileSync(stamp, lockHash());
 }
 
 // Build: generated code first, then every TypeScript project (tsc -b skips what is up to date).

@@ -61,7 +61,9 @@ describe('Kernel', () => {
   });
 
   it('builds each chain from fresh filters, so two chains do not re-point each other', async () => {
-    const k = await kernel({ 'peer.handlers.authFilters': [{ name: 'Upper', library: './good-plugin' }] });
+    const k = await kernel({
+      'peer.handlers.authFilters': [{ name: 'Upper', library: './good-plugin' }],
+    });
     const a = authFilterChain(k.registry, k.config, endpoint);
     const b = authFilterChain(k.registry, k.config, {
       processProposal: () => Promise.resolve({ response: { status: 200, message: 'other' } }),
