@@ -3,8 +3,8 @@
  * its own ports through CORE_* overrides unless the test is about the defaults.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort } from '@fabric-peer/testkit';
 import { cli, repoRoot } from './paths.js';
-import { freePort } from './net.js';
 
 export interface PeerPorts {
   peer: number;

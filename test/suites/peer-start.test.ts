@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { httpRequest } from '@fabric-peer/testkit';
 import { healthCheck } from '../helpers/grpc.js';
-import { http } from '../helpers/net.js';
 import { sampleConfig } from '../helpers/paths.js';
 import { PeerProcess, portEnv } from '../helpers/peer-process.js';
 
@@ -23,7 +23,7 @@ describe('fabric-peer start --config config/core.yaml (the README command)', () 
   after(() => peer.kill());
 
   it('answers /healthz with 200 and JSON', async () => {
-    const r = await http(`${ops}/healthz`);
+    const r = await httpRequest(`${ops}/healthz`);
     assert.equal(r.status, 200);
     assert.match(String(r.headers['content-type']), /application\/json/);
     const body = JSON.parse(r.body) as { status: string; time: string };
@@ -38,7 +38,7 @@ describe('fabric-peer start --config config/core.yaml (the README command)', () 
 
   it('exposes process and gRPC metrics in Prometheus format', async () => {
     await healthCheck('127.0.0.1:7051');
-    const r = await http(`${ops}/metrics`);
+    const r = await httpRequest(`${ops}/metrics`);
     assert.equal(r.status, 200);
     assert.match(String(r.headers['content-type']), /text\/plain/);
     assert.match(r.body, /^process_cpu_user_seconds_total \d/m);
@@ -55,7 +55,7 @@ describe('fabric-peer start --config config/core.yaml (the README command)', () 
   });
 
   it('reports its version and commit', async () => {
-    const r = await http(`${ops}/version`);
+    const r = await httpRequest(`${ops}/version`);
     assert.equal(r.status, 200);
     const v = JSON.parse(r.body) as { Version: string; CommitSHA: string };
     assert.match(v.Version, /^\d+\.\d+\.\d+/);
@@ -63,14 +63,16 @@ describe('fabric-peer start --config config/core.yaml (the README command)', () 
   });
 
   it('reads and changes the log spec', async () => {
-    assert.deepEqual(JSON.parse((await http(`${ops}/logspec`)).body), { spec: 'info' });
-    const put = await http(`${ops}/logspec`, {
+    assert.deepEqual(JSON.parse((await httpRequest(`${ops}/logspec`)).body), { spec: 'info' });
+    const put = await httpRequest(`${ops}/logspec`, {
       method: 'PUT',
       body: JSON.stringify({ spec: 'node=debug:info' }),
     });
     assert.equal(put.status, 204);
-    assert.deepEqual(JSON.parse((await http(`${ops}/logspec`)).body), { spec: 'node=debug:info' });
-    const bad = await http(`${ops}/logspec`, {
+    assert.deepEqual(JSON.parse((await httpRequest(`${ops}/logspec`)).body), {
+      spec: 'node=debug:info',
+    });
+    const bad = await httpRequest(`${ops}/logspec`, {
       method: 'PUT',
       body: JSON.stringify({ spec: 'node=loud' }),
     });
@@ -88,7 +90,7 @@ describe('fabric-peer start --config config/core.yaml (the README command)', () 
       /Error: .*cannot listen on 127\.0\.0\.1:9443 \(operations\.listenAddress\): address in use; change operations\.listenAddress in core\.yaml or set CORE_OPERATIONS_LISTENADDRESS/,
     );
     // The first peer is unaffected.
-    assert.equal((await http(`${ops}/healthz`)).status, 200);
+    assert.equal((await httpRequest(`${ops}/healthz`)).status, 200);
   });
 
   it('exits 0 within 5 s of SIGTERM', async () => {
@@ -121,7 +123,7 @@ describe('address in use on the gRPC listeners', () => {
       // What had started (operations) was stopped again: its port is free.
       assert.match(second.text(), /operations server listening/);
       await assert.rejects(
-        http(`http://127.0.0.1:${other.ports.operations}/healthz`),
+        httpRequest(`http://127.0.0.1:${other.ports.operations}/healthz`),
         /ECONNREFUSED/,
       );
     } finally {

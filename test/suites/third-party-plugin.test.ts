@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseDocument, type YAMLSeq } from 'yaml';
-import { http } from '../helpers/net.js';
+import { httpRequest } from '@fabric-peer/testkit';
 import { pluginFixtures, sampleConfig } from '../helpers/paths.js';
 import { PeerProcess, portEnv, runCli } from '../helpers/peer-process.js';
 
@@ -85,10 +85,10 @@ describe('a third-party plugin loaded by path', () => {
     });
 
     it('/healthz includes its checker: 200 while it passes, 503 naming it when it fails', async () => {
-      const ok = await http(`${ops}/healthz`);
+      const ok = await httpRequest(`${ops}/healthz`);
       assert.equal(ok.status, 200);
       writeFileSync(flag, '');
-      const down = await http(`${ops}/healthz`);
+      const down = await httpRequest(`${ops}/healthz`);
       assert.equal(down.status, 503);
       const body = JSON.parse(down.body) as {
         status: string;
@@ -99,7 +99,7 @@ describe('a third-party plugin loaded by path', () => {
         { component: 'acme-audit', reason: `audit log unavailable (${flag} exists)` },
       ]);
       rmSync(flag);
-      assert.equal((await http(`${ops}/healthz`)).status, 200);
+      assert.equal((await httpRequest(`${ops}/healthz`)).status, 200);
     });
 
     it('stops cleanly', async () => {

@@ -9,17 +9,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { issue, makeCa, writePair, type Issued } from '../helpers/certs.js';
+import {
+  httpRequest,
+  issue,
+  makeCa,
+  writePair,
+  type TestCa,
+  type TestCert,
+} from '@fabric-peer/testkit';
 import { healthCheck } from '../helpers/grpc.js';
-import { http } from '../helpers/net.js';
 import { sampleConfig } from '../helpers/paths.js';
 import { PeerProcess, portEnv } from '../helpers/peer-process.js';
 
 describe('mutual TLS on the peer listener and TLS on the operations server', () => {
   let peer: PeerProcess;
-  let serverCa: Issued;
-  let goodClient: Issued;
-  let strangerClient: Issued;
+  let serverCa: TestCa;
+  let goodClient: TestCert;
+  let strangerClient: TestCert;
   let peerAddress: string;
   let ops: string;
 
@@ -31,12 +37,12 @@ describe('mutual TLS on the peer listener and TLS on the operations server', () 
     const server = writePair(
       dir,
       'server',
-      await issue(serverCa, 'peer0.org1.example.com', 'server'),
+      await issue(serverCa, 'peer0.org1.example.com', { usage: 'server' }),
     );
     const serverCaFile = writePair(dir, 'server-ca', serverCa).cert;
     const clientCaFile = writePair(dir, 'client-ca', clientCa).cert;
-    goodClient = await issue(clientCa, 'User1@org1.example.com', 'client');
-    strangerClient = await issue(otherCa, 'mallory', 'client');
+    goodClient = await issue(clientCa, 'User1@org1.example.com', { usage: 'client' });
+    strangerClient = await issue(otherCa, 'mallory', { usage: 'client' });
     const { env, ports } = await portEnv();
     peerAddress = `127.0.0.1:${ports.peer}`;
     ops = `https://127.0.0.1:${ports.operations}`;
@@ -103,15 +109,15 @@ describe('mutual TLS on the peer listener and TLS on the operations server', () 
 
   it('operations: /healthz needs no client certificate; /metrics and /logspec need one from the client CA', async () => {
     const ca = serverCa.certPem;
-    assert.equal((await http(`${ops}/healthz`, { tls: { ca } })).status, 200);
-    const anon = await http(`${ops}/metrics`, { tls: { ca } });
+    assert.equal((await httpRequest(`${ops}/healthz`, { tls: { ca } })).status, 200);
+    const anon = await httpRequest(`${ops}/metrics`, { tls: { ca } });
     assert.equal(anon.status, 401);
-    assert.equal((await http(`${ops}/logspec`, { tls: { ca } })).status, 401);
-    const stranger = await http(`${ops}/metrics`, {
+    assert.equal((await httpRequest(`${ops}/logspec`, { tls: { ca } })).status, 401);
+    const stranger = await httpRequest(`${ops}/metrics`, {
       tls: { ca, cert: strangerClient.certPem, key: strangerClient.keyPem },
     });
     assert.equal(stranger.status, 401);
-    const good = await http(`${ops}/metrics`, {
+    const good = await httpRequest(`${ops}/metrics`, {
       tls: { ca, cert: goodClient.certPem, key: goodClient.keyPem },
     });
     assert.equal(good.status, 200);

@@ -6,9 +6,10 @@ import {
   type HealthChecker,
   type ProposalProcessor,
 } from '@fabric-peer/api';
+import { fakeConfig, recordingLoggers } from '@fabric-peer/testkit';
 import { Kernel } from '../src/kernel.js';
 import { authFilterChain, bindingsReport, decorators, selections } from '../src/selections.js';
-import { fakeConfig, fixtures, recordingLoggers } from './helpers.js';
+import { fixtures } from './helpers.js';
 
 const base = {
   plugins: [],
@@ -24,7 +25,7 @@ const base = {
 
 function kernel(values: Record<string, unknown>) {
   return Kernel.create({
-    config: fakeConfig({ ...base, ...values }),
+    config: fakeConfig({ ...base, ...values }, { dir: fixtures }),
     loggerFactory: recordingLoggers().factory,
   });
 }
@@ -167,7 +168,7 @@ describe('Kernel', () => {
       contributes: { service: { a: A, b: B } },
     });
     const k = await Kernel.create({
-      config: fakeConfig(base),
+      config: fakeConfig(base, { dir: fixtures }),
       loggerFactory: recordingLoggers().factory,
       internalPlugins: [{ plugin: internal, location: '/peer', packageName: '@fabric-peer/node' }],
     });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Service } from '@fabric-peer/api';
+import { recordingLoggers } from '@fabric-peer/testkit';
 import { LifecycleError, LifecycleManager, orderServices } from '../src/lifecycle.js';
-import { recordingLoggers } from './helpers.js';
 
 function svc(
   name: string,

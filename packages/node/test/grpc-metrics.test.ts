@@ -2,17 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as grpcJs from '@grpc/grpc-js';
 import type { Counter, Histogram, MetricLabels, MetricsProvider } from '@fabric-peer/api';
+import { recordingLoggers } from '@fabric-peer/testkit';
 import { healthService, HealthStatusBoard } from '../src/grpc/health.js';
 import { codeName, metricsInterceptor, serviceMethod } from '../src/grpc/metrics.js';
 import { GrpcServer } from '../src/grpc/server.js';
 import { PrometheusProvider } from '../src/metrics/prometheus.js';
-import {
-  grpcCode,
-  healthClient,
-  recordingLoggers,
-  ServingStatus,
-  waitFor,
-} from '../test-support/index.js';
+import { grpcCode, healthClient, ServingStatus, waitFor } from '../test-support/index.js';
 
 /** A bidirectional echo service with raw-byte messages: `/test.Echo/Chat` and `/test.Echo/Fail`. */
 const raw = {

@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as grpcJs from '@grpc/grpc-js';
+import { freePort, occupyPort, recordingLoggers, tryConnect } from '@fabric-peer/testkit';
 import { healthService, HealthStatusBoard } from '../src/grpc/health.js';
 import { GrpcServer, type GrpcServerOptions } from '../src/grpc/server.js';
 import { ListenError } from '../src/listen.js';
-import {
-  freePort,
-  grpcCode,
-  healthClient,
-  occupyPort,
-  recordingLoggers,
-  ServingStatus,
-  tryConnect,
-  waitFor,
-} from '../test-support/index.js';
+import { grpcCode, healthClient, ServingStatus, waitFor } from '../test-support/index.js';
 
 function server(overrides: Partial<GrpcServerOptions> = {}): GrpcServer {
   return new GrpcServer({

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { HealthChecker } from '@fabric-peer/api';
+import { httpRequest, occupyPort, recordingLoggers, tryConnect } from '@fabric-peer/testkit';
 import { ListenError } from '../src/listen.js';
 import { PrometheusProvider } from '../src/metrics/prometheus.js';
 import {
@@ -8,7 +9,6 @@ import {
   type LogSpecControl,
   type OperationsOptions,
 } from '../src/operations/server.js';
-import { httpRequest, occupyPort, recordingLoggers, tryConnect } from '../test-support/index.js';
 
 const build = { Version: 'v2.5.99-test', CommitSHA: 'deadbeef' };
 
@@ -57,7 +57,7 @@ describe('OperationsServer /healthz', { timeout: 30_000 }, () => {
   it('answers 200 {"status":"OK","time":...} with no checkers', async () => {
     const { server, port } = await started();
     try {
-      const res = await httpRequest(port, 'GET', '/healthz');
+      const res = await httpRequest(`http://127.0.0.1:${port}/healthz`);
       assert.equal(res.status, 200);
       assert.match(String(res.headers['content-type']), /application\/json/);
       const body = JSON.parse(res.body) as HealthBody;
@@ -79,7 +79,7 @@ describe('OperationsServer /healthz', { timeout: 30_000 }, () => {
       });
     const { server, port } = await started({ checkers: () => [pass('docker'), pass('couchdb')] });
     try {
-      const res = await httpRequest(port, 'GET', '/healthz');
+      const res = await httpRequest(`http://127.0.0.1:${port}/healthz`);
       assert.equal(res.status, 200);
       assert.equal((JSON.parse(res.body) as HealthBody).status, 'OK');
       assert.deepEqual(asked.sort(), ['couchdb', 'docker']);
@@ -97,7 +97,7 @@ describe('OperationsServer /healthz', { timeout: 30_000 }, () => {
       ],
     });
     try {
-      const res = await httpRequest(port, 'GET', '/healthz');
+      const res = await httpRequest(`http://127.0.0.1:${port}/healthz`);
       assert.equal(res.status, 503);
       const body = JSON.parse(res.body) as HealthBody;
       assert.equal(body.status, 'Service Unavailable');
@@ -123,7 +123,7 @@ describe('OperationsServer /healthz', { timeout: 30_000 }, () => {
       ],
     });
     try {
-      const res = await httpRequest(port, 'GET', '/healthz');
+      const res = await httpRequest(`http://127.0.0.1:${port}/healthz`);
       assert.equal(res.status, 503);
       assert.deepEqual((JSON.parse(res.body) as HealthBody).failed_checks, [
         { component: 'sync', reason: 'thrown before any promise' },
@@ -143,7 +143,7 @@ describe('OperationsServer /healthz', { timeout: 30_000 }, () => {
     });
     try {
       const t0 = Date.now();
-      const res = await httpRequest(port, 'GET', '/healthz');
+      const res = await httpRequest(`http://127.0.0.1:${port}/healthz`);
       const elapsed = Date.now() - t0;
       assert.equal(res.status, 503);
       const body = JSON.parse(res.body) as HealthBody;
@@ -161,9 +161,9 @@ describe('OperationsServer /healthz', { timeout: 30_000 }, () => {
     const list: HealthChecker[] = [];
     const { server, port } = await started({ checkers: () => list });
     try {
-      assert.equal((await httpRequest(port, 'GET', '/healthz')).status, 200);
+      assert.equal((await httpRequest(`http://127.0.0.1:${port}/healthz`)).status, 200);
       list.push(checker('late', () => Promise.reject(new Error('late and broken'))));
-      assert.equal((await httpRequest(port, 'GET', '/healthz')).status, 503);
+      assert.equal((await httpRequest(`http://127.0.0.1:${port}/healthz`)).status, 503);
     } finally {
       await server.stop();
     }
@@ -172,7 +172,10 @@ describe('OperationsServer /healthz', { timeout: 30_000 }, () => {
   it('refuses methods other than GET', async () => {
     const { server, port } = await started();
     try {
-      const res = await httpRequest(port, 'POST', '/healthz', '{}');
+      const res = await httpRequest(`http://127.0.0.1:${port}/healthz`, {
+        method: 'POST',
+        body: '{}',
+      });
       assert.equal(res.status, 405);
       assert.match((JSON.parse(res.body) as { Error: string }).Error, /POST/);
     } finally {
@@ -194,29 +197,35 @@ describe(
     after(() => server.stop());
 
     it('GET /version returns the build information', async () => {
-      const res = await httpRequest(port, 'GET', '/version');
+      const res = await httpRequest(`http://127.0.0.1:${port}/version`);
       assert.equal(res.status, 200);
       assert.deepEqual(JSON.parse(res.body), { Version: 'v2.5.99-test', CommitSHA: 'deadbeef' });
     });
 
     it('GET /logspec returns {"spec": ...}', async () => {
-      const res = await httpRequest(port, 'GET', '/logspec');
+      const res = await httpRequest(`http://127.0.0.1:${port}/logspec`);
       assert.equal(res.status, 200);
       assert.deepEqual(JSON.parse(res.body), { spec: 'gossip=warn:info' });
     });
 
     it('PUT /logspec with a valid spec answers 204 and activates it', async () => {
-      const res = await httpRequest(port, 'PUT', '/logspec', JSON.stringify({ spec: 'debug' }));
+      const res = await httpRequest(`http://127.0.0.1:${port}/logspec`, {
+        method: 'PUT',
+        body: JSON.stringify({ spec: 'debug' }),
+      });
       assert.equal(res.status, 204);
       assert.equal(res.body, '');
       assert.deepEqual(spec.activated.at(-1), 'debug');
-      const after = await httpRequest(port, 'GET', '/logspec');
+      const after = await httpRequest(`http://127.0.0.1:${port}/logspec`);
       assert.deepEqual(JSON.parse(after.body), { spec: 'debug' });
     });
 
     it('PUT /logspec with a body that is not JSON answers 400 {"Error": ...}', async () => {
       const before = spec.activated.length;
-      const res = await httpRequest(port, 'PUT', '/logspec', '{spec: debug');
+      const res = await httpRequest(`http://127.0.0.1:${port}/logspec`, {
+        method: 'PUT',
+        body: '{spec: debug',
+      });
       assert.equal(res.status, 400);
       assert.match((JSON.parse(res.body) as { Error: string }).Error, /not JSON/);
       assert.equal(spec.activated.length, before);
@@ -224,7 +233,7 @@ describe(
 
     it('PUT /logspec without a string spec answers 400', async () => {
       for (const body of ['{}', '{"spec": 3}', '[]', 'null', '"debug"']) {
-        const res = await httpRequest(port, 'PUT', '/logspec', body);
+        const res = await httpRequest(`http://127.0.0.1:${port}/logspec`, { method: 'PUT', body });
         assert.equal(res.status, 400, body);
         assert.match((JSON.parse(res.body) as { Error: string }).Error, /spec/, body);
       }
@@ -232,12 +241,10 @@ describe(
 
     it('PUT /logspec with a spec the control rejects answers 400 with its message', async () => {
       const before = spec.spec();
-      const res = await httpRequest(
-        port,
-        'PUT',
-        '/logspec',
-        JSON.stringify({ spec: 'gossip=bogus' }),
-      );
+      const res = await httpRequest(`http://127.0.0.1:${port}/logspec`, {
+        method: 'PUT',
+        body: JSON.stringify({ spec: 'gossip=bogus' }),
+      });
       assert.equal(res.status, 400);
       assert.deepEqual(JSON.parse(res.body), {
         Error: 'invalid log level in spec "gossip=bogus": bogus',
@@ -246,7 +253,10 @@ describe(
     });
 
     it('POST /logspec answers 400 naming the method', async () => {
-      const res = await httpRequest(port, 'POST', '/logspec', JSON.stringify({ spec: 'debug' }));
+      const res = await httpRequest(`http://127.0.0.1:${port}/logspec`, {
+        method: 'POST',
+        body: JSON.stringify({ spec: 'debug' }),
+      });
       assert.equal(res.status, 400);
       assert.deepEqual(JSON.parse(res.body), { Error: 'invalid request method: POST' });
     });
@@ -255,20 +265,25 @@ describe(
       const before = spec.spec();
       const activated = spec.activated.length;
       const huge = JSON.stringify({ spec: 'x'.repeat(70 * 1024) });
-      const res = await httpRequest(port, 'PUT', '/logspec', huge);
+      const res = await httpRequest(`http://127.0.0.1:${port}/logspec`, {
+        method: 'PUT',
+        body: huge,
+      });
       assert.equal(res.status, 413);
       assert.match((JSON.parse(res.body) as { Error: string }).Error, /65536/);
       assert.equal(spec.spec(), before);
       assert.equal(spec.activated.length, activated);
       // The server still answers afterwards.
-      assert.equal((await httpRequest(port, 'GET', '/healthz')).status, 200);
+      assert.equal((await httpRequest(`http://127.0.0.1:${port}/healthz`)).status, 200);
     });
 
     it('refuses a chunked /logspec body that grows past 64 KiB', async () => {
       const before = spec.spec();
       const huge = JSON.stringify({ spec: 'y'.repeat(100 * 1024) });
-      const res = await httpRequest(port, 'PUT', '/logspec', huge, {
-        'Transfer-Encoding': 'chunked',
+      const res = await httpRequest(`http://127.0.0.1:${port}/logspec`, {
+        method: 'PUT',
+        body: huge,
+        headers: { 'Transfer-Encoding': 'chunked' },
       });
       assert.equal(res.status, 413);
       assert.equal(spec.spec(), before);
@@ -276,27 +291,27 @@ describe(
 
     it('accepts a body just under the limit (and lets the control judge it)', async () => {
       const body = JSON.stringify({ spec: `bogus${' '.repeat(60 * 1024)}` });
-      const res = await httpRequest(port, 'PUT', '/logspec', body);
+      const res = await httpRequest(`http://127.0.0.1:${port}/logspec`, { method: 'PUT', body });
       assert.equal(res.status, 400);
       assert.match((JSON.parse(res.body) as { Error: string }).Error, /bogus/);
     });
 
     it('/metrics is 404 when no metrics are served', async () => {
-      const res = await httpRequest(port, 'GET', '/metrics');
+      const res = await httpRequest(`http://127.0.0.1:${port}/metrics`);
       assert.equal(res.status, 404);
       assert.match((JSON.parse(res.body) as { Error: string }).Error, /metrics\.provider/);
     });
 
     it('an unknown path is 404', async () => {
       for (const path of ['/', '/nope', '/healthz/extra', '/debug/pprof']) {
-        const res = await httpRequest(port, 'GET', path);
+        const res = await httpRequest(`http://127.0.0.1:${port}${path}`);
         assert.equal(res.status, 404, path);
         assert.match((JSON.parse(res.body) as { Error: string }).Error, /no such endpoint/, path);
       }
     });
 
     it('ignores the query string when matching the path', async () => {
-      const res = await httpRequest(port, 'GET', '/version?verbose=1');
+      const res = await httpRequest(`http://127.0.0.1:${port}/version?verbose=1`);
       assert.equal(res.status, 200);
       assert.equal((JSON.parse(res.body) as { Version: string }).Version, 'v2.5.99-test');
     });
@@ -316,7 +331,7 @@ describe('OperationsServer /metrics with Prometheus', { timeout: 30_000 }, () =>
       .add(3, { channel: 'mychannel' });
     const { server, port } = await started({ metrics: () => provider.exposition() });
     try {
-      const res = await httpRequest(port, 'GET', '/metrics');
+      const res = await httpRequest(`http://127.0.0.1:${port}/metrics`);
       assert.equal(res.status, 200);
       assert.match(String(res.headers['content-type']), /^text\/plain; version=0\.0\.4/);
       assert.match(
@@ -326,7 +341,10 @@ describe('OperationsServer /metrics with Prometheus', { timeout: 30_000 }, () =>
       assert.match(res.body, /^# TYPE ledger_transaction_count counter$/m);
       assert.match(res.body, /^ledger_transaction_count\{channel="mychannel"\} 3$/m);
       assert.match(res.body, /^process_cpu_user_seconds_total /m);
-      const wrong = await httpRequest(port, 'POST', '/metrics', '');
+      const wrong = await httpRequest(`http://127.0.0.1:${port}/metrics`, {
+        method: 'POST',
+        body: '',
+      });
       assert.equal(wrong.status, 405);
     } finally {
       await server.stop();

@@ -6,17 +6,10 @@ import { loadConfig } from '@fabric-peer/config';
 import { ConfigError } from '@fabric-peer/api';
 import { LifecycleError } from '@fabric-peer/core';
 import { LoggingSystem } from '@fabric-peer/logging';
+import { httpRequest, occupyPort, tryConnect } from '@fabric-peer/testkit';
 import { ListenError } from '../src/listen.js';
 import { PeerNode } from '../src/peer.js';
-import {
-  grpcCode,
-  healthClient,
-  httpRequest,
-  occupyPort,
-  ServingStatus,
-  tryConnect,
-  waitFor,
-} from '../test-support/index.js';
+import { grpcCode, healthClient, ServingStatus, waitFor } from '../test-support/index.js';
 
 /** The sample core.yaml of the repository (tests run from packages/node/dist/test). */
 const CORE_YAML = fileURLToPath(new URL('../../../../config/core.yaml', import.meta.url));
@@ -95,6 +88,7 @@ describe('PeerNode', () => {
       const { node, logging, lifecycle } = await peer();
       await node.start();
       const { peer: peerPort, chaincode, operations } = node.ports;
+      const ops = `http://127.0.0.1:${operations}`;
       try {
         assert.ok(peerPort > 0 && chaincode > 0 && operations > 0, JSON.stringify(node.ports));
         assert.equal(new Set([peerPort, chaincode, operations]).size, 3);
@@ -106,31 +100,27 @@ describe('PeerNode', () => {
           'serving',
         ]);
 
-        const health = await httpRequest(operations, 'GET', '/healthz');
+        const health = await httpRequest(`${ops}/healthz`);
         assert.equal(health.status, 200);
         assert.equal((JSON.parse(health.body) as { status: string }).status, 'OK');
-        const version = await httpRequest(operations, 'GET', '/version');
+        const version = await httpRequest(`${ops}/version`);
         assert.deepEqual(JSON.parse(version.body), build);
 
         // /logspec reads and changes the real logging system.
-        assert.deepEqual(JSON.parse((await httpRequest(operations, 'GET', '/logspec')).body), {
+        assert.deepEqual(JSON.parse((await httpRequest(`${ops}/logspec`)).body), {
           spec: 'core.lifecycle=debug:info',
         });
-        const put = await httpRequest(
-          operations,
-          'PUT',
-          '/logspec',
-          JSON.stringify({ spec: 'gossip=warn:debug' }),
-        );
+        const put = await httpRequest(`${ops}/logspec`, {
+          method: 'PUT',
+          body: JSON.stringify({ spec: 'gossip=warn:debug' }),
+        });
         assert.equal(put.status, 204);
         assert.equal(logging.spec(), 'gossip=warn:debug');
         assert.equal(logging.levelOf('gossip.comm'), 'warn');
-        const bad = await httpRequest(
-          operations,
-          'PUT',
-          '/logspec',
-          JSON.stringify({ spec: 'gossip=loud' }),
-        );
+        const bad = await httpRequest(`${ops}/logspec`, {
+          method: 'PUT',
+          body: JSON.stringify({ spec: 'gossip=loud' }),
+        });
         assert.equal(bad.status, 400);
         assert.match((JSON.parse(bad.body) as { Error: string }).Error, /loud/);
         assert.equal(logging.spec(), 'gossip=warn:debug');
@@ -148,7 +138,7 @@ describe('PeerNode', () => {
         }
 
         // The sample core.yaml chooses prometheus: gRPC calls show on /metrics under Fabric's names.
-        const metrics = await httpRequest(operations, 'GET', '/metrics');
+        const metrics = await httpRequest(`${ops}/metrics`);
         assert.equal(metrics.status, 200);
         assert.match(
           metrics.body,

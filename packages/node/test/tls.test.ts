@@ -1,23 +1,21 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as grpcJs from '@grpc/grpc-js';
+import { httpRequest, recordingLoggers } from '@fabric-peer/testkit';
 import { healthService, HealthStatusBoard } from '../src/grpc/health.js';
 import { GrpcServer } from '../src/grpc/server.js';
 import { OperationsServer, type OperationsOptions } from '../src/operations/server.js';
 import {
   grpcCode,
   healthClient,
-  httpRequest,
-  httpsGet,
   makeTestPki,
-  recordingLoggers,
   ServingStatus,
   type TestPki,
 } from '../test-support/index.js';
 
 let pki: TestPki;
-before(() => {
-  pki = makeTestPki();
+before(async () => {
+  pki = await makeTestPki();
 });
 
 async function operations(clientAuthRequired: boolean): Promise<OperationsServer> {
@@ -47,23 +45,24 @@ describe('OperationsServer over TLS', { timeout: 30_000 }, () => {
     const anonymous = { ca: pki.ca };
     const client = { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey };
     const stranger = { ca: pki.ca, cert: pki.strangerCert, key: pki.strangerKey };
+    const base = `https://127.0.0.1:${server.port}`;
     try {
-      assert.equal((await httpsGet(server.port, '/healthz', anonymous)).status, 200);
-      assert.equal((await httpsGet(server.port, '/version', anonymous)).status, 200);
+      assert.equal((await httpRequest(`${base}/healthz`, { tls: anonymous })).status, 200);
+      assert.equal((await httpRequest(`${base}/version`, { tls: anonymous })).status, 200);
       for (const path of ['/logspec', '/metrics']) {
-        const refused = await httpsGet(server.port, path, anonymous);
+        const refused = await httpRequest(`${base}${path}`, { tls: anonymous });
         assert.equal(refused.status, 401, path);
         assert.deepEqual(JSON.parse(refused.body), { Error: 'client certificate required' });
         assert.equal(
-          (await httpsGet(server.port, path, stranger)).status,
+          (await httpRequest(`${base}${path}`, { tls: stranger })).status,
           401,
           `${path} (untrusted CA)`,
         );
       }
-      const spec = await httpsGet(server.port, '/logspec', client);
+      const spec = await httpRequest(`${base}/logspec`, { tls: client });
       assert.equal(spec.status, 200);
       assert.deepEqual(JSON.parse(spec.body), { spec: 'info' });
-      const metrics = await httpsGet(server.port, '/metrics', client);
+      const metrics = await httpRequest(`${base}/metrics`, { tls: client });
       assert.equal(metrics.status, 200);
       assert.equal(metrics.body, 'm 1\n');
     } finally {
@@ -73,12 +72,11 @@ describe('OperationsServer over TLS', { timeout: 30_000 }, () => {
 
   it('with clientAuthRequired refuses the handshake of a client without a certificate', async () => {
     const server = await operations(true);
+    const base = `https://127.0.0.1:${server.port}`;
     try {
-      await assert.rejects(httpsGet(server.port, '/healthz', { ca: pki.ca }));
-      const ok = await httpsGet(server.port, '/healthz', {
-        ca: pki.ca,
-        cert: pki.clientCert,
-        key: pki.clientKey,
+      await assert.rejects(httpRequest(`${base}/healthz`, { tls: { ca: pki.ca } }));
+      const ok = await httpRequest(`${base}/healthz`, {
+        tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey },
       });
       assert.equal(ok.status, 200);
     } finally {
@@ -89,7 +87,7 @@ describe('OperationsServer over TLS', { timeout: 30_000 }, () => {
   it('does not answer plain HTTP', async () => {
     const server = await operations(false);
     try {
-      await assert.rejects(httpRequest(server.port, 'GET', '/healthz'));
+      await assert.rejects(httpRequest(`http://127.0.0.1:${server.port}/healthz`));
     } finally {
       await server.stop();
     }

@@ -1,48 +1,47 @@
 /**
- * Stand-ins for what the peer hands the handlers: a configuration, the processor at the end of an
- * auth-filter chain, a logger factory, and a signing identity backed by a real ECDSA P-256 key.
+ * Stand-ins for what the peer hands the handlers, beyond the generic ones of @fabric-peer/testkit:
+ * the creators' certificates (valid, expired, not yet valid), the processor at the end of an
+ * auth-filter chain, and a signing identity backed by a real ECDSA P-256 key.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import {
   createPublicKey,
   sign as nodeSign,
   verify as nodeVerify,
   type KeyObject,
 } from 'node:crypto';
-import type {
-  CallContext,
-  Logger,
-  LoggerFactory,
-  PeerConfig,
-  ProposalProcessor,
-  SigningIdentity,
-} from '@fabric-peer/api';
+import type { CallContext, ProposalProcessor, SigningIdentity } from '@fabric-peer/api';
 import type { protos } from '@fabric-peer/protos';
-import type { TestCert } from './certs.js';
+import { issue, makeCa, type TestCert } from '@fabric-peer/testkit';
 import { serializedIdentity } from './proposals.js';
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The three creator certificates the suites use, relative to `now`, issued by one Org1 CA. */
+export interface TestCerts {
+  readonly valid: TestCert;
+  readonly expired: TestCert;
+  readonly notYetValid: TestCert;
+}
+
 /**
- * A PeerConfig over a flat key → value map. As the real one, it throws on a key it does not know,
- * so a handler reading an unexpected key fails the test. `durations` gives `durationMs` answers.
+ * ECDSA P-256 signing certificates, subject `CN=<kind>, O=Org1, C=US`: one valid now, one that
+ * expired yesterday, one not valid until tomorrow.
  */
-export function fakeConfig(
-  values: Record<string, unknown>,
-  durations: Record<string, number | null> = {},
-  dir = process.cwd(),
-): PeerConfig {
-  return {
-    file: join(dir, 'core.yaml'),
-    dir,
-    get(key: string): unknown {
-      if (!(key in values)) throw new Error(`fake config: unknown key ${key}`);
-      return values[key];
-    },
-    durationMs(key: string): number | null {
-      if (!(key in durations)) throw new Error(`fake config: no duration ${key}`);
-      return durations[key] ?? null;
-    },
-  };
+export async function makeCerts(now = Date.now()): Promise<TestCerts> {
+  const ca = await makeCa('ca.org1.example.com');
+  const cert = (cn: string, from: number, to: number) =>
+    issue(ca, cn, {
+      subject: `CN=${cn}, O=Org1, C=US`,
+      notBefore: new Date(from),
+      notAfter: new Date(to),
+    });
+  const [valid, expired, notYetValid] = await Promise.all([
+    cert('valid', now - DAY_MS, now + 365 * DAY_MS),
+    cert('expired', now - 30 * DAY_MS, now - DAY_MS),
+    cert('not-yet-valid', now + DAY_MS, now + 30 * DAY_MS),
+  ]);
+  return { valid, expired, notYetValid };
 }
 
 /** A processor that records what reached it and answers 200 (the endorser, for a filter). */
@@ -63,18 +62,6 @@ export class RecordingEndorser implements ProposalProcessor {
     return Promise.resolve(this.response);
   }
 }
-
-/** A logger factory that drops everything. */
-export const silentLoggers: LoggerFactory = () => {
-  const logger: Logger = {
-    debug: () => undefined,
-    info: () => undefined,
-    warn: () => undefined,
-    error: () => undefined,
-    child: () => logger,
-  };
-  return logger;
-};
 
 // Order of the P-256 group: a signature (r, s) is low-S when s <= N / 2.
 const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -109,7 +96,7 @@ export class TestSigningIdentity implements SigningIdentity {
     readonly mspId: string,
     private readonly cert: TestCert,
   ) {
-    this.#serialized = serializedIdentity(mspId, cert.pem);
+    this.#serialized = serializedIdentity(mspId, cert.certPem);
   }
 
   serialize(): Uint8Array {
@@ -120,7 +107,7 @@ export class TestSigningIdentity implements SigningIdentity {
     const ok = nodeVerify(
       'sha256',
       message,
-      { key: createPublicKey(this.cert.pem), dsaEncoding: 'der' },
+      { key: createPublicKey(this.cert.certPem), dsaEncoding: 'der' },
       signature,
     );
     return ok ? Promise.resolve() : Promise.reject(new Error('signature does not verify'));

@@ -4,8 +4,12 @@ import { before, describe, it } from 'node:test';
 import type { EndorsementDependencies } from '@fabric-peer/api';
 import { msp, protos } from '@fabric-peer/protos';
 import { DefaultEndorsement } from '../src/index.js';
-import { makeCerts, type TestCerts } from '../test-support/certs.js';
-import { assertSameBytes, TestSigningIdentity } from '../test-support/fakes.js';
+import {
+  assertSameBytes,
+  makeCerts,
+  TestSigningIdentity,
+  type TestCerts,
+} from '../test-support/fakes.js';
 import { serializedIdentity, signedProposal } from '../test-support/proposals.js';
 
 // Order of the P-256 group, to check that signatures are low-S as Fabric requires.
@@ -54,7 +58,7 @@ describe('DefaultEndorsement', () => {
   it('signs payload ‖ endorser with the signing identity and returns the payload unchanged', async () => {
     const identity = new TestSigningIdentity('Org1MSP', certs.valid);
     const { plugin, asked } = await endorser(identity);
-    const signed = signedProposal({ creator: serializedIdentity('Org2MSP', certs.valid.pem) });
+    const signed = signedProposal({ creator: serializedIdentity('Org2MSP', certs.valid.certPem) });
     const payload = responsePayload();
     const copy = Uint8Array.from(payload);
 
@@ -69,7 +73,7 @@ describe('DefaultEndorsement', () => {
     assertSameBytes(endorserBytes, identity.serialize(), 'endorser');
     const id = msp.SerializedIdentity.decode(endorserBytes);
     assert.equal(id.mspid, 'Org1MSP');
-    assert.equal(Buffer.from(id.idBytes).toString(), certs.valid.pem);
+    assert.equal(Buffer.from(id.idBytes).toString(), certs.valid.certPem);
 
     const message = Buffer.concat([payload, endorserBytes]);
     assert.equal(identity.signed.length, 1);

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { FabricPeerError } from '@fabric-peer/api';
 import { ExpirationCheck, expiresAt, ProposalRejected } from '../src/index.js';
-import { makeCerts, type TestCerts } from '../test-support/certs.js';
-import { RecordingEndorser } from '../test-support/fakes.js';
+import { makeCerts, RecordingEndorser, type TestCerts } from '../test-support/fakes.js';
 import {
   channelHeaderBytes,
   GARBAGE,
@@ -42,7 +41,7 @@ describe('ExpirationCheck', () => {
 
   it('passes a proposal from a valid certificate to next and returns its response', async () => {
     const { check, next } = filter();
-    const signed = signedProposal({ creator: serializedIdentity('Org1MSP', certs.valid.pem) });
+    const signed = signedProposal({ creator: serializedIdentity('Org1MSP', certs.valid.certPem) });
     const res = await check.processProposal(signed, {});
     assert.equal(res, next.response);
     assert.equal(next.calls.length, 1);
@@ -51,7 +50,9 @@ describe('ExpirationCheck', () => {
 
   it('refuses a proposal from an expired certificate without calling next', async () => {
     const { check, next } = filter();
-    const signed = signedProposal({ creator: serializedIdentity('Org1MSP', certs.expired.pem) });
+    const signed = signedProposal({
+      creator: serializedIdentity('Org1MSP', certs.expired.certPem),
+    });
     await assert.rejects(check.processProposal(signed, {}), rejected('identity expired'));
     assert.equal(next.calls.length, 0);
   });
@@ -59,7 +60,7 @@ describe('ExpirationCheck', () => {
   it('passes a certificate that is not valid yet: Fabric checks only NotAfter', async () => {
     const { check, next } = filter();
     const signed = signedProposal({
-      creator: serializedIdentity('Org1MSP', certs.notYetValid.pem),
+      creator: serializedIdentity('Org1MSP', certs.notYetValid.certPem),
     });
     await check.processProposal(signed, {});
     assert.equal(next.calls.length, 1);
@@ -67,7 +68,7 @@ describe('ExpirationCheck', () => {
 
   it('refuses only once the clock is past NotAfter', async () => {
     const notAfter = certs.valid.notAfter.getTime();
-    const creator = serializedIdentity('Org1MSP', certs.valid.pem);
+    const creator = serializedIdentity('Org1MSP', certs.valid.certPem);
     const at = (ms: number) => filter(() => new Date(ms));
 
     const atExpiry = at(notAfter);
@@ -141,14 +142,14 @@ describe('ExpirationCheck', () => {
 
   it('does not read the channel header', async () => {
     const { check, next } = filter();
-    const creator = serializedIdentity('Org1MSP', certs.valid.pem);
+    const creator = serializedIdentity('Org1MSP', certs.valid.certPem);
     const proposal = proposalBytes(headerBytes(GARBAGE, signatureHeaderBytes(creator)));
     await check.processProposal(signedProposalFrom(proposal), {});
     assert.equal(next.calls.length, 1);
   });
 
   it('fails clearly when used before init', async () => {
-    const signed = signedProposal({ creator: serializedIdentity('Org1MSP', certs.valid.pem) });
+    const signed = signedProposal({ creator: serializedIdentity('Org1MSP', certs.valid.certPem) });
     await assert.rejects(new ExpirationCheck().processProposal(signed, {}), {
       message: 'ExpirationCheck used before init',
     });
@@ -163,12 +164,12 @@ describe('expiresAt', () => {
 
   it('returns the NotAfter of the certificate in a serialized identity', () => {
     for (const cert of [certs.valid, certs.expired, certs.notYetValid]) {
-      assert.deepEqual(expiresAt(serializedIdentity('Org1MSP', cert.pem)), cert.notAfter);
+      assert.deepEqual(expiresAt(serializedIdentity('Org1MSP', cert.certPem)), cert.notAfter);
     }
   });
 
   it('reads the first PEM block even after leading text', () => {
-    const pem = `subject=CN=valid\n${certs.valid.pem}`;
+    const pem = `subject=CN=valid\n${certs.valid.certPem}`;
     assert.deepEqual(expiresAt(serializedIdentity('Org1MSP', pem)), certs.valid.notAfter);
   });
 

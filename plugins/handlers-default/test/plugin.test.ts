@@ -13,6 +13,7 @@ import {
   validationPlugin,
 } from '@fabric-peer/core';
 import { protos } from '@fabric-peer/protos';
+import { fakeConfig, silentLoggers } from '@fabric-peer/testkit';
 import plugin, {
   DefaultAuth,
   DefaultDecorator,
@@ -21,12 +22,11 @@ import plugin, {
   ProposalRejected,
   TimeWindowCheck,
 } from '../src/index.js';
-import { makeCerts, type TestCerts } from '../test-support/certs.js';
 import {
-  fakeConfig,
+  makeCerts,
   RecordingEndorser,
-  silentLoggers,
   TestSigningIdentity,
+  type TestCerts,
 } from '../test-support/fakes.js';
 import {
   GARBAGE,
@@ -53,9 +53,11 @@ function peerConfig(authFilters: string[]) {
       'ledger.state.library': null,
       'peer.authentication.timewindow': '15m',
     },
-    { 'peer.authentication.timewindow': 900_000 },
-    // A folder with no node_modules: the built-in plugin must come from the search folders.
-    tmpdir(),
+    {
+      durations: { 'peer.authentication.timewindow': 900_000 },
+      // A folder with no node_modules: the built-in plugin must come from the search folders.
+      dir: tmpdir(),
+    },
   );
 }
 
@@ -101,12 +103,16 @@ describe('loaded through the kernel', () => {
     certs = await makeCerts();
   });
 
-  const fresh = () => signedProposal({ creator: serializedIdentity('Org1MSP', certs.valid.pem) });
+  const fresh = () =>
+    signedProposal({ creator: serializedIdentity('Org1MSP', certs.valid.certPem) });
   const expired = (ms = Date.now()) =>
-    signedProposal({ creator: serializedIdentity('Org1MSP', certs.expired.pem), timestampMs: ms });
+    signedProposal({
+      creator: serializedIdentity('Org1MSP', certs.expired.certPem),
+      timestampMs: ms,
+    });
   const late = () =>
     signedProposal({
-      creator: serializedIdentity('Org1MSP', certs.valid.pem),
+      creator: serializedIdentity('Org1MSP', certs.valid.certPem),
       timestampMs: Date.now() - 16 * MINUTE,
     });
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { common, Long, type protos as pb } from '@fabric-peer/protos';
+import { fakeConfig } from '@fabric-peer/testkit';
 import { ProposalRejected, TimeWindowCheck } from '../src/index.js';
-import { fakeConfig, RecordingEndorser } from '../test-support/fakes.js';
+import { RecordingEndorser } from '../test-support/fakes.js';
 import {
   GARBAGE,
   headerBytes,
@@ -21,7 +22,7 @@ const creator = serializedIdentity('Org1MSP', 'any creator: this filter does not
 
 /** A TimeWindowCheck over a fake config holding `window` (its text and its milliseconds). */
 function filter(window: { text: string | null; ms: number | null } = { text: '15m', ms: 900_000 }) {
-  const config = fakeConfig({ [KEY]: window.text }, { [KEY]: window.ms });
+  const config = fakeConfig({ [KEY]: window.text }, { durations: { [KEY]: window.ms } });
   const check = new TimeWindowCheck(config, () => new Date(NOW));
   const next = new RecordingEndorser();
   check.init(next);
@@ -189,7 +190,7 @@ describe('TimeWindowCheck', () => {
   });
 
   it('fails clearly when used before init', async () => {
-    const config = fakeConfig({ [KEY]: '15m' }, { [KEY]: 900_000 });
+    const config = fakeConfig({ [KEY]: '15m' }, { durations: { [KEY]: 900_000 } });
     await assert.rejects(new TimeWindowCheck(config).processProposal(at(Date.now()), {}), {
       message: 'TimeWindowCheck used before init',
     });
