@@ -1,26 +1,10 @@
 /**
- * Errors raised by the logging system. Each carries a stable `code` and typed `details`, like the
- * peer's other errors, but this package depends on nothing so they have their own small base class.
+ * Errors raised by the logging system, on the peer's common error base (code, details, cause).
  */
+import { FabricPeerError } from '@fabric-peer/api';
 
 /** Base class of the errors this package raises. */
-export class LoggingError extends Error {
-  /** Stable, machine-readable identifier, e.g. `LOG_SPEC_INVALID`. */
-  readonly code: string;
-  /** Structured facts about the failure, for logs and for tests. */
-  readonly details: Readonly<Record<string, unknown>>;
-
-  constructor(
-    code: string,
-    message: string,
-    options: { cause?: unknown; details?: Record<string, unknown> } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.details = options.details ?? {};
-  }
-}
+export class LoggingError extends FabricPeerError {}
 
 /**
  * A logging spec (`FABRIC_LOGGING_SPEC`, `PUT /logspec`, {@link LoggingSystem.activate}) could not be

@@ -13,7 +13,7 @@ import {
   type Service,
 } from '@fabric-peer/api';
 import { Contributions, type ContributionRegistry } from '@fabric-peer/core';
-import { GrpcServer } from './grpc/server.js';
+import { GrpcServer, type GrpcServerOptions } from './grpc/server.js';
 import { healthService, HealthStatusBoard, HealthStatusBoardId } from './grpc/health.js';
 import { metricsInterceptor } from './grpc/metrics.js';
 import { parseHostPort } from './listen.js';
@@ -26,13 +26,22 @@ import {
   metricsSettings,
   operationsTls,
   peerListener,
-  peerTls,
+  type ListenerSettings,
 } from './settings.js';
 
 /** Identifier of the logging system's spec control (for `/logspec`). */
 export const LogSpec: unique symbol = Symbol.for('@fabric-peer/node/LogSpec');
 /** Identifier of the build information (for `/version`). */
 export const Build: unique symbol = Symbol.for('@fabric-peer/node/Build');
+
+/** A listener's server options: its settings plus Fabric's gRPC metrics and the node logger. */
+function serverOptions(
+  settings: ListenerSettings,
+  metrics: MetricsProvider,
+  loggers: LoggerFactory,
+): GrpcServerOptions {
+  return { ...settings, interceptors: [metricsInterceptor(metrics)], logger: loggers('node.grpc') };
+}
 
 /** The peer listener (`peer.listenAddress`): Endorser, Deliver, Gateway... register here. */
 @injectable()
@@ -43,16 +52,7 @@ export class PeerGrpcServer extends GrpcServer {
     @inject(LoggerFactory) loggers: LoggerFactory,
     @inject(HealthStatusBoardId) health: HealthStatusBoard,
   ) {
-    const s = peerListener(config);
-    const tls = peerTls(config);
-    super({
-      name: 'peer-listener',
-      configKey: 'peer.listenAddress',
-      ...s,
-      ...(tls ? { tls } : {}),
-      interceptors: [metricsInterceptor(metrics)],
-      logger: loggers('node.grpc'),
-    });
+    super(serverOptions(peerListener(config), metrics, loggers));
     this.addService(...healthService(health));
   }
 }
@@ -66,17 +66,7 @@ export class ChaincodeGrpcServer extends GrpcServer {
     @inject(LoggerFactory) loggers: LoggerFactory,
     @inject(HealthStatusBoardId) health: HealthStatusBoard,
   ) {
-    const s = chaincodeListener(config);
-    const tls = peerTls(config);
-    super({
-      name: 'chaincode-listener',
-      configKey: 'peer.chaincodeListenAddress',
-      ...s,
-      // Chaincode client certificates come from the peer's own CA (added with ChaincodeSupport).
-      ...(tls ? { tls: { ...tls, clientAuthRequired: false, clientRootCAs: [] } } : {}),
-      interceptors: [metricsInterceptor(metrics)],
-      logger: loggers('node.grpc'),
-    });
+    super(serverOptions(chaincodeListener(config), metrics, loggers));
     this.addService(...healthService(health));
   }
 }

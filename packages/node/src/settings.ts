@@ -82,7 +82,12 @@ export function operationsTls(
 }
 
 export interface ListenerSettings {
+  /** Lifecycle name of the listener. */
+  readonly name: string;
+  /** The key of its address, named in errors. */
+  readonly configKey: string;
   readonly address: string;
+  readonly tls?: GrpcTlsOptions;
   readonly keepalive: { intervalMs: number; timeoutMs: number };
   readonly maxRecvMsgSize: number;
   readonly maxSendMsgSize: number;
@@ -90,8 +95,12 @@ export interface ListenerSettings {
 
 /** Settings of the main peer listener (`peer.listenAddress`, `peer.keepalive.*`, sizes). */
 export function peerListener(config: PeerConfig): ListenerSettings {
+  const tls = peerTls(config);
   return {
+    name: 'peer-listener',
+    configKey: 'peer.listenAddress',
     address: str(config, 'peer.listenAddress'),
+    ...(tls ? { tls } : {}),
     keepalive: {
       intervalMs: config.durationMs('peer.keepalive.interval') ?? 7200_000,
       timeoutMs: config.durationMs('peer.keepalive.timeout') ?? 20_000,
@@ -103,11 +112,17 @@ export function peerListener(config: PeerConfig): ListenerSettings {
 
 /**
  * Settings of the chaincode listener. Fabric gives it fixed keepalive values (2h interval, 20s
- * timeout) rather than peer.keepalive.*; the address is `peer.chaincodeListenAddress`.
+ * timeout) rather than peer.keepalive.*; the address is `peer.chaincodeListenAddress`; it serves
+ * with the peer's TLS certificate.
  */
 export function chaincodeListener(config: PeerConfig): ListenerSettings {
+  const tls = peerTls(config);
   return {
+    name: 'chaincode-listener',
+    configKey: 'peer.chaincodeListenAddress',
     address: str(config, 'peer.chaincodeListenAddress'),
+    // Chaincode client certificates come from the peer's own CA (added with ChaincodeSupport).
+    ...(tls ? { tls: { ...tls, clientAuthRequired: false, clientRootCAs: [] } } : {}),
     keepalive: { intervalMs: 2 * 60 * 60 * 1000, timeoutMs: 20 * 1000 },
     maxRecvMsgSize: num(config, 'peer.maxRecvMsgSize'),
     maxSendMsgSize: num(config, 'peer.maxSendMsgSize'),

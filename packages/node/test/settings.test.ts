@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError } from '@fabric-peer/api';
+import { fakeConfig } from '@fabric-peer/testkit';
 import { createMetricsProvider } from '../src/module.js';
 import { DisabledProvider } from '../src/metrics/disabled.js';
 import { PrometheusProvider } from '../src/metrics/prometheus.js';
@@ -16,7 +17,6 @@ import {
   peerTls,
   readConfigFile,
 } from '../src/settings.js';
-import { fakeConfig } from '../test-support/index.js';
 
 let dir: string;
 let cert: string;
@@ -238,6 +238,7 @@ describe('operationsTls', () => {
 
 describe('listener settings', () => {
   const values = {
+    ...tlsOff,
     'peer.listenAddress': '0.0.0.0:7051',
     'peer.chaincodeListenAddress': '0.0.0.0:7052',
     'peer.keepalive.interval': 30_000,
@@ -245,9 +246,19 @@ describe('listener settings', () => {
     'peer.maxRecvMsgSize': 1000,
     'peer.maxSendMsgSize': 2000,
   };
+  const tlsOn = {
+    ...values,
+    'peer.tls.enabled': true,
+    'peer.tls.clientAuthRequired': true,
+    'peer.tls.cert.file': cert,
+    'peer.tls.key.file': key,
+    'peer.tls.clientRootCAs.files': [ca1],
+  };
 
   it('peerListener reads the address, keepalive and sizes', () => {
     assert.deepEqual(peerListener(fakeConfig(values)), {
+      name: 'peer-listener',
+      configKey: 'peer.listenAddress',
       address: '0.0.0.0:7051',
       keepalive: { intervalMs: 30_000, timeoutMs: 5_000 },
       maxRecvMsgSize: 1000,
@@ -264,11 +275,24 @@ describe('listener settings', () => {
 
   it('chaincodeListener uses its own address and Fabric’s fixed keepalive', () => {
     assert.deepEqual(chaincodeListener(fakeConfig(values)), {
+      name: 'chaincode-listener',
+      configKey: 'peer.chaincodeListenAddress',
       address: '0.0.0.0:7052',
       keepalive: { intervalMs: 7_200_000, timeoutMs: 20_000 },
       maxRecvMsgSize: 1000,
       maxSendMsgSize: 2000,
     });
+  });
+
+  it('with peer.tls on, both listeners serve the peer certificate; only the peer listener asks clients for theirs', () => {
+    const p = peerListener(fakeConfig(tlsOn));
+    const c = chaincodeListener(fakeConfig(tlsOn));
+    assert.equal(p.tls?.cert.toString(), 'CERT');
+    assert.equal(c.tls?.cert.toString(), 'CERT');
+    assert.equal(p.tls?.clientAuthRequired, true);
+    assert.deepEqual(p.tls?.clientRootCAs.map(String), ['CA1']);
+    assert.equal(c.tls?.clientAuthRequired, false);
+    assert.deepEqual(c.tls?.clientRootCAs, []);
   });
 });
 

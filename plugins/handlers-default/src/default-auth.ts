@@ -1,25 +1,10 @@
 /** DefaultAuth: Fabric's pass-through filter; it exists so a chain always has a head. */
-import {
-  injectable,
-  type AuthFilter,
-  type CallContext,
-  type ProposalProcessor,
-} from '@fabric-peer/api';
-import type { protos } from '@fabric-peer/protos';
+import { injectable } from '@fabric-peer/api';
+import { ForwardingFilter } from './forwarding-filter.js';
 
 @injectable()
-export class DefaultAuth implements AuthFilter {
-  #next: ProposalProcessor | undefined;
-
-  init(next: ProposalProcessor): void {
-    this.#next = next;
-  }
-
-  async processProposal(
-    signed: protos.ISignedProposal,
-    context: CallContext,
-  ): Promise<protos.IProposalResponse> {
-    if (!this.#next) throw new Error('DefaultAuth used before init');
-    return this.#next.processProposal(signed, context);
+export class DefaultAuth extends ForwardingFilter {
+  protected check(): void {
+    // Everything passes.
   }
 }

@@ -3,14 +3,10 @@
  * filter does. A creator that is not an X.509 certificate (idemix) has no expiry and passes.
  */
 import { X509Certificate } from 'node:crypto';
-import {
-  injectable,
-  type AuthFilter,
-  type CallContext,
-  type ProposalProcessor,
-} from '@fabric-peer/api';
+import { injectable } from '@fabric-peer/api';
 import type { protos } from '@fabric-peer/protos';
 import { ProposalRejected } from './errors.js';
+import { ForwardingFilter } from './forwarding-filter.js';
 import { creatorIdentity, proposalHeader, signatureHeader } from './proposal.js';
 
 // The first PEM block of a text, whatever its label, as Go's pem.Decode finds it.
@@ -35,24 +31,16 @@ export function expiresAt(creator: Uint8Array): Date | undefined {
 }
 
 @injectable()
-export class ExpirationCheck implements AuthFilter {
-  #next: ProposalProcessor | undefined;
-
-  constructor(private readonly now: () => Date = () => new Date()) {}
-
-  init(next: ProposalProcessor): void {
-    this.#next = next;
+export class ExpirationCheck extends ForwardingFilter {
+  constructor(private readonly now: () => Date = () => new Date()) {
+    super();
   }
 
-  async processProposal(
-    signed: protos.ISignedProposal,
-    context: CallContext,
-  ): Promise<protos.IProposalResponse> {
-    if (!this.#next) throw new Error('ExpirationCheck used before init');
+  protected check(signed: protos.ISignedProposal): void {
     const sh = signatureHeader(proposalHeader(signed));
     const expiry = expiresAt(sh.creator ?? new Uint8Array());
-    if (expiry && this.now().getTime() > expiry.getTime())
+    if (expiry && this.now().getTime() > expiry.getTime()) {
       throw new ProposalRejected('identity expired');
-    return this.#next.processProposal(signed, context);
+    }
   }
 }
