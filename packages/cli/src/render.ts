@@ -52,14 +52,14 @@ export function renderPlugins(report: readonly ExtensionPointReport[]): string {
   return `${out.join('\n')}\n`;
 }
 
-/** Selected names no loaded plugin provides yet, as notes for `config check`. */
+/** Selected names no loaded plugin provides, as notes for `config check`. */
 export function unprovidedSelections(report: readonly ExtensionPointReport[]): string[] {
   return report.flatMap((p) =>
     p.selected
       .filter((s) => !s.provider)
       .map(
         (s) =>
-          `${s.key} selects the ${p.title} "${s.name}", which no loaded plugin provides; it is needed only once a service that uses it is present`,
+          `${s.key} selects the ${p.title} "${s.name}", which no loaded plugin provides (a service that asks for it fails to start)`,
       ),
   );
 }
