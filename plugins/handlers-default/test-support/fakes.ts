@@ -10,7 +10,7 @@ import {
   verify as nodeVerify,
   type KeyObject,
 } from 'node:crypto';
-import type { CallContext, ProposalProcessor, SigningIdentity } from '@fabric-peer/api';
+import type { CallContext, ProposalProcessor, Signer } from '@fabric-peer/api';
 import type { protos } from '@fabric-peer/protos';
 import { issue, makeCa, type TestCert } from '@fabric-peer/testkit';
 import { serializedIdentity } from './proposals.js';
@@ -88,7 +88,7 @@ export function fabricSign(message: Uint8Array, key: KeyObject): Uint8Array {
 }
 
 /** A signing identity over a test certificate and its private key. */
-export class TestSigningIdentity implements SigningIdentity {
+export class TestSigningIdentity implements Signer {
   readonly #serialized: Uint8Array;
   readonly signed: Uint8Array[] = [];
 

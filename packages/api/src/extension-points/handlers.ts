@@ -5,12 +5,7 @@
  */
 import type { common, protos } from '@fabric-peer/protos';
 import { FabricPeerError } from '../errors.js';
-import type {
-  IdentityDeserializer,
-  PolicyEvaluator,
-  SignedData,
-  SigningIdentity,
-} from '../identity.js';
+import type { IdentityDeserializer, PolicyEvaluator, SignedData, Signer } from '../identity.js';
 
 /** Facts about the gRPC call a proposal arrived on. */
 export interface CallContext {
@@ -54,7 +49,7 @@ export const Decorator: unique symbol = Symbol.for('@fabric-peer/api/Decorator')
 /** What the endorser hands an endorsement plugin when it is created for a channel. */
 export interface EndorsementDependencies {
   /** The identity to endorse with for a given proposal (the peer's local signer by default). */
-  signingIdentityFor(signedProposal: protos.ISignedProposal): Promise<SigningIdentity>;
+  signingIdentityFor(signedProposal: protos.ISignedProposal): Promise<Signer>;
 }
 
 /** Result of an endorsement: the endorsement and the (possibly rewritten) response payload. */
