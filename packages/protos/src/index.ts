@@ -56,3 +56,4 @@ export {
   type DescriptorField,
   type DescriptorObject,
 } from './descriptor.js';
+export { blockDataHash, blockHeaderBytes, blockHeaderHash } from './block-hash.js';
