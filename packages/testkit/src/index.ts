@@ -2,9 +2,10 @@
  * @fabric-peer/testkit: helpers for the repository's tests, and for tests only. It is private,
  * never published, and no package may depend on it at run time (devDependencies only).
  *
- * - PKI ({@link makeCa}, {@link issue}, {@link writePair}): ECDSA P-256 CAs and leaf certificates
- *   for TLS servers, TLS clients and signing identities, with any validity, made with
- *   @peculiar/x509 over Node's WebCrypto.
+ * - PKI ({@link makeCa}, {@link makeIntermediate}, {@link issue}, {@link makeCrl},
+ *   {@link writePair}): CAs, intermediate CAs, CRLs and leaf certificates for TLS servers, TLS
+ *   clients and signing identities, with any subject (OUs) and validity, ECDSA P-256 by default
+ *   (P-384 and Ed25519 on request), made with @peculiar/x509 over Node's WebCrypto.
  * - Network ({@link freePort}, {@link occupyPort}, {@link tryConnect}, {@link httpRequest}).
  * - Fakes ({@link fakeConfig}, {@link recordingLoggers}, {@link silentLoggers}).
  *
@@ -13,12 +14,18 @@
 export {
   issue,
   makeCa,
+  makeCrl,
+  makeIntermediate,
   writePair,
   type CertOptions,
   type CertUsage,
+  type CrlOptions,
+  type IntermediateOptions,
+  type KeyAlgorithm,
   type LeafOptions,
   type TestCa,
   type TestCert,
+  type TestCrl,
 } from './pki.js';
 export {
   freePort,

@@ -1,6 +1,7 @@
 /**
- * A throwaway PKI: ECDSA P-256 CAs and leaf certificates, as Fabric's cryptogen makes them, built
- * with @peculiar/x509 over Node's WebCrypto (no `openssl` binary needed).
+ * A throwaway PKI: CAs, intermediate CAs, leaf certificates and CRLs, as Fabric's cryptogen and
+ * fabric-ca make them, built with @peculiar/x509 over Node's WebCrypto (no `openssl` binary needed).
+ * Keys are ECDSA P-256 unless asked otherwise (P-384, Ed25519).
  */
 // @peculiar/x509 resolves its services with tsyringe, which needs the Reflect polyfill first.
 import 'reflect-metadata';
@@ -12,7 +13,22 @@ import * as x509 from '@peculiar/x509';
 // Node's WebCrypto, typed by @types/node rather than the DOM library @peculiar/x509 expects.
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
-const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+/** Key algorithm of a certificate: ECDSA on P-256 (cryptogen's) or P-384, or Ed25519. */
+export type KeyAlgorithm = 'P-256' | 'P-384' | 'Ed25519';
+
+/** WebCrypto key generation parameters of each key algorithm. */
+const KEY_PARAMS: Record<KeyAlgorithm, webcrypto.EcKeyGenParams | webcrypto.Algorithm> = {
+  'P-256': { name: 'ECDSA', namedCurve: 'P-256' },
+  'P-384': { name: 'ECDSA', namedCurve: 'P-384' },
+  Ed25519: { name: 'Ed25519' },
+};
+
+/** How a key of each algorithm signs certificates and CRLs (the hash follows the curve). */
+const SIGNING: Record<KeyAlgorithm, webcrypto.EcdsaParams | webcrypto.Algorithm> = {
+  'P-256': { name: 'ECDSA', hash: 'SHA-256' },
+  'P-384': { name: 'ECDSA', hash: 'SHA-384' },
+  Ed25519: { name: 'Ed25519' },
+};
 const HOUR_MS = 3600_000;
 const DAY_MS = 24 * HOUR_MS;
 
@@ -35,6 +51,14 @@ export interface CertOptions {
   readonly notBefore?: Date;
   /** End of validity, in whole seconds too. Default: two days ahead for a leaf, ten years for a CA. */
   readonly notAfter?: Date;
+  /** Key algorithm of the certificate's own key pair. Default `P-256`. */
+  readonly keyAlgorithm?: KeyAlgorithm;
+}
+
+/** Options of an intermediate CA ({@link makeIntermediate}). */
+export interface IntermediateOptions extends CertOptions {
+  /** BasicConstraints pathLenConstraint; default none. */
+  readonly pathLength?: number;
 }
 
 /** Options of a leaf certificate. */
@@ -60,7 +84,11 @@ export interface TestCert {
   /** Validity, as the certificate encodes it (whole seconds). */
   readonly notBefore: Date;
   readonly notAfter: Date;
-  /** The key pair as WebCrypto keys (ECDSA P-256, extractable, sign/verify). */
+  /** Serial number in hex, as @peculiar/x509 gives it (a CRL entry takes it as is). */
+  readonly serialNumber: string;
+  /** Key algorithm of the key pair. */
+  readonly keyAlgorithm: KeyAlgorithm;
+  /** The key pair as WebCrypto keys (extractable, sign/verify; ECDSA P-256 by default). */
   readonly keys: webcrypto.CryptoKeyPair;
   /** The same keys as node:crypto KeyObjects, for `crypto.sign` and `crypto.verify`. */
   readonly privateKey: KeyObject;
@@ -83,8 +111,9 @@ function serialNumber(): string {
     .replace(/^[89a-f]/, '1');
 }
 
-function newKeys(): Promise<webcrypto.CryptoKeyPair> {
-  return webcrypto.subtle.generateKey(EC_P256, true, ['sign', 'verify']);
+async function newKeys(algorithm: KeyAlgorithm): Promise<webcrypto.CryptoKeyPair> {
+  const keys = await webcrypto.subtle.generateKey(KEY_PARAMS[algorithm], true, ['sign', 'verify']);
+  return keys as webcrypto.CryptoKeyPair;
 }
 
 async function toTestCert(
@@ -92,6 +121,7 @@ async function toTestCert(
   subject: string,
   keys: webcrypto.CryptoKeyPair,
   isCa: boolean,
+  keyAlgorithm: KeyAlgorithm,
 ): Promise<TestCert> {
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
   const der = new Uint8Array(cert.rawData);
@@ -104,6 +134,8 @@ async function toTestCert(
     certificate: new X509Certificate(der),
     notBefore: cert.notBefore,
     notAfter: cert.notAfter,
+    serialNumber: cert.serialNumber,
+    keyAlgorithm,
     keys,
     privateKey: KeyObject.from(keys.privateKey),
     publicKey: KeyObject.from(keys.publicKey),
@@ -114,14 +146,15 @@ async function toTestCert(
 export async function makeCa(name: string, options: CertOptions = {}): Promise<TestCa> {
   const now = Date.now();
   const subject = options.subject ?? `CN=${name}`;
-  const keys = await newKeys();
+  const keyAlgorithm = options.keyAlgorithm ?? 'P-256';
+  const keys = await newKeys(keyAlgorithm);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialNumber(),
     name: subject,
     notBefore: wholeSecond(options.notBefore ?? new Date(now - 365 * DAY_MS)),
     notAfter: wholeSecond(options.notAfter ?? new Date(now + 10 * 365 * DAY_MS)),
     keys,
-    signingAlgorithm: EC_P256,
+    signingAlgorithm: SIGNING[keyAlgorithm],
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
       new x509.KeyUsagesExtension(
@@ -131,7 +164,42 @@ export async function makeCa(name: string, options: CertOptions = {}): Promise<T
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { ...(await toTestCert(cert, subject, keys, true)), isCa: true };
+  return { ...(await toTestCert(cert, subject, keys, true, keyAlgorithm)), isCa: true };
+}
+
+/**
+ * An intermediate CA certificate signed by `parent` (a root or another intermediate), subject
+ * `CN=<name>` unless `options.subject` says otherwise; {@link issue} signs leaves with it.
+ */
+export async function makeIntermediate(
+  parent: TestCa,
+  name: string,
+  options: IntermediateOptions = {},
+): Promise<TestCa> {
+  const now = Date.now();
+  const subject = options.subject ?? `CN=${name}`;
+  const keyAlgorithm = options.keyAlgorithm ?? 'P-256';
+  const keys = await newKeys(keyAlgorithm);
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serialNumber(),
+    subject,
+    issuer: new x509.X509Certificate(parent.der).subjectName,
+    notBefore: wholeSecond(options.notBefore ?? new Date(now - 300 * DAY_MS)),
+    notAfter: wholeSecond(options.notAfter ?? new Date(now + 5 * 365 * DAY_MS)),
+    publicKey: keys.publicKey,
+    signingKey: parent.keys.privateKey,
+    signingAlgorithm: SIGNING[parent.keyAlgorithm],
+    extensions: [
+      new x509.BasicConstraintsExtension(true, options.pathLength, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+        true,
+      ),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(parent.keys.publicKey),
+    ],
+  });
+  return { ...(await toTestCert(cert, subject, keys, true, keyAlgorithm)), isCa: true };
 }
 
 function usageExtensions(usage: CertUsage): x509.Extension[] {
@@ -173,7 +241,8 @@ export async function issue(
 ): Promise<TestCert> {
   const now = Date.now();
   const subject = options.subject ?? `CN=${name}`;
-  const keys = await newKeys();
+  const keyAlgorithm = options.keyAlgorithm ?? 'P-256';
+  const keys = await newKeys(keyAlgorithm);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serialNumber(),
     subject,
@@ -183,7 +252,7 @@ export async function issue(
     notAfter: wholeSecond(options.notAfter ?? new Date(now + 2 * DAY_MS)),
     publicKey: keys.publicKey,
     signingKey: ca.keys.privateKey,
-    signingAlgorithm: EC_P256,
+    signingAlgorithm: SIGNING[ca.keyAlgorithm],
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       ...usageExtensions(options.usage ?? 'signing'),
@@ -191,7 +260,63 @@ export async function issue(
       await x509.AuthorityKeyIdentifierExtension.create(ca.keys.publicKey),
     ],
   });
-  return toTestCert(cert, subject, keys, false);
+  return toTestCert(cert, subject, keys, false, keyAlgorithm);
+}
+
+/** Options of {@link makeCrl}. */
+export interface CrlOptions {
+  /** Default: one hour ago. */
+  readonly thisUpdate?: Date;
+  /** Default: a week after thisUpdate; `null` for a CRL without nextUpdate. */
+  readonly nextUpdate?: Date | null;
+  /**
+   * Whether the CRL carries an AuthorityKeyIdentifier extension naming the CA's key (Fabric finds
+   * the CRL of a CA by it). Default true.
+   */
+  readonly authorityKeyIdentifier?: boolean;
+  /** Sign with this key pair instead of the CA's (a CRL that names the CA but is forged). */
+  readonly signingKeys?: webcrypto.CryptoKeyPair;
+}
+
+/** A certificate revocation list. */
+export interface TestCrl {
+  /** PEM text, type `X509 CRL` (the only PEM type Go's x509.ParseCRL accepts). */
+  readonly pem: string;
+  readonly der: Uint8Array;
+}
+
+/**
+ * A CRL issued by `ca` revoking the given certificates (or hex serial numbers), signed with the
+ * CA's key.
+ */
+export async function makeCrl(
+  ca: TestCa,
+  revoked: readonly (TestCert | string)[],
+  options: CrlOptions = {},
+): Promise<TestCrl> {
+  const thisUpdate = wholeSecond(options.thisUpdate ?? new Date(Date.now() - HOUR_MS));
+  const nextUpdate =
+    options.nextUpdate === null
+      ? undefined
+      : wholeSecond(options.nextUpdate ?? new Date(thisUpdate.getTime() + 7 * DAY_MS));
+  const extensions: x509.Extension[] = [];
+  if (options.authorityKeyIdentifier ?? true) {
+    extensions.push(await x509.AuthorityKeyIdentifierExtension.create(ca.keys.publicKey));
+  }
+  const crl = await x509.X509CrlGenerator.create({
+    issuer: new x509.X509Certificate(ca.der).subjectName,
+    thisUpdate,
+    ...(nextUpdate !== undefined ? { nextUpdate } : {}),
+    signingKey: (options.signingKeys ?? ca.keys).privateKey,
+    signingAlgorithm: SIGNING[ca.keyAlgorithm],
+    extensions,
+    entries: revoked.map((r) => ({
+      serialNumber: typeof r === 'string' ? r : r.serialNumber,
+      revocationDate: thisUpdate,
+    })),
+  });
+  const der = new Uint8Array(crl.rawData);
+  return { der, pem: x509.PemConverter.encode(crl.rawData, 'X509 CRL') };
 }
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrivateKey, createPublicKey, sign, verify, X509Certificate } from 'node:crypto';
 import { before, describe, it } from 'node:test';
-import { issue, makeCa, writePair, type TestCa } from '../src/index.js';
+import { issue, makeCa, makeCrl, makeIntermediate, writePair, type TestCa } from '../src/index.js';
 
 describe('makeCa and issue', () => {
   let ca: TestCa;
@@ -86,6 +86,44 @@ describe('makeCa and issue', () => {
     const signature = sign('sha256', message, createPrivateKey(leaf.keyPem));
     assert.ok(verify('sha256', message, createPublicKey(leaf.certPem), signature));
     assert.ok(verify('sha256', message, leaf.publicKey, sign('sha256', message, leaf.privateKey)));
+  });
+});
+
+describe('makeIntermediate, key algorithms and makeCrl', () => {
+  it('chains root → intermediate → leaf', async () => {
+    const root = await makeCa('root');
+    const mid = await makeIntermediate(root, 'mid', { pathLength: 0 });
+    const leaf = await issue(mid, 'leaf');
+    assert.equal(mid.isCa, true);
+    assert.equal(mid.certificate.ca, true);
+    assert.ok(mid.certificate.checkIssued(root.certificate));
+    assert.ok(mid.certificate.verify(root.publicKey));
+    assert.ok(leaf.certificate.verify(mid.publicKey));
+    assert.equal(leaf.certificate.verify(root.publicKey), false);
+  });
+
+  it('makes P-384 and Ed25519 keys on request', async () => {
+    const p384 = await makeCa('p384', { keyAlgorithm: 'P-384' });
+    assert.deepEqual(p384.publicKey.asymmetricKeyDetails, { namedCurve: 'secp384r1' });
+    const leaf = await issue(p384, 'leaf', { keyAlgorithm: 'P-384' });
+    assert.equal(leaf.keyAlgorithm, 'P-384');
+    assert.ok(leaf.certificate.verify(p384.publicKey));
+    const ed = await makeCa('ed', { keyAlgorithm: 'Ed25519' });
+    assert.equal(ed.publicKey.asymmetricKeyType, 'ed25519');
+    const edLeaf = await issue(ed, 'ed-leaf', { keyAlgorithm: 'Ed25519' });
+    assert.ok(edLeaf.certificate.verify(ed.publicKey));
+  });
+
+  it('makes a CRL listing the serials, signed by the CA, with PEM type X509 CRL', async () => {
+    const ca = await makeCa('crl-ca');
+    const leaf = await issue(ca, 'revoked');
+    const crl = await makeCrl(ca, [leaf, '0a']);
+    assert.match(crl.pem, /^-----BEGIN X509 CRL-----\r?\n/);
+    // The serial of the leaf appears in the DER (as an INTEGER's content).
+    const serial = Buffer.from(leaf.serialNumber, 'hex');
+    assert.ok(Buffer.from(crl.der).includes(serial));
+    const noAki = await makeCrl(ca, [leaf], { authorityKeyIdentifier: false, nextUpdate: null });
+    assert.ok(noAki.der.length < crl.der.length);
   });
 });
 
