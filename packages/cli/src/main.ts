@@ -9,6 +9,7 @@ import { bindingsReport } from '@fabric-peer/core';
 import { fromEnvironment, LoggingSystem } from '@fabric-peer/logging';
 import { createKernel, PeerNode, STOP_TIMEOUT_MS, type PeerOptions } from '@fabric-peer/node';
 import { stringify as toYaml } from 'yaml';
+import { registerDevCommands } from './dev.js';
 import { BUILD_INFO } from './generated/build-info.js';
 import { renderPlugins, unprovidedSelections } from './render.js';
 
@@ -183,6 +184,7 @@ export function program(io: Io, run: (code: Promise<number> | number) => void): 
     .option('-c, --config <path>', CONFIG_HELP)
     .option('--json', 'print JSON')
     .action((o: { config?: string; json?: boolean }) => run(plugins(io, o)));
+  registerDevCommands(cmd, io, run);
   return cmd;
 }
 
