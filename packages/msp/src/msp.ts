@@ -42,6 +42,7 @@ import { CertPool, verifyChains } from './x509/chain.js';
 import { checkCrlSignature, parseCrl, type Crl } from './x509/crl.js';
 import {
   isLowS,
+  lowSP1363,
   marshalEcdsaSignature,
   parseEcdsaSignature,
   toLowS,
@@ -508,6 +509,12 @@ class FabricMspImpl implements Msp, IdentityOwner, PrincipalContext {
         'key-type',
         `could not determine the validity of the signature: Unsupported 'VerifyKey' provided (${cert.publicKeyKind} key of ${cert.subject})`,
       );
+    }
+    // Well-formed low-S signatures (all honest ones) convert on bytes; anything else takes the
+    // detailed path below, which refuses it with Fabric's reason.
+    const fast = lowSP1363(cert.curve, signature);
+    if (fast !== undefined) {
+      return this.#verifyAsync(hash, message, { key, dsaEncoding: 'ieee-p1363' }, fast, details);
     }
     let sig;
     try {

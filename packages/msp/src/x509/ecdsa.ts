@@ -21,13 +21,17 @@ export interface EcCurve {
   /** Order of the base point. */
   readonly n: bigint;
   readonly halfOrder: bigint;
+  /** halfOrder as `size` big-endian bytes, for comparisons without BigInt. */
+  readonly halfOrderBytes: Uint8Array;
   /** Bytes of a scalar (r, s) in IEEE P1363 form. */
   readonly size: number;
 }
 
 function curve(name: EcCurve['name'], nodeName: string, nHex: string, size: number): EcCurve {
   const n = BigInt(`0x${nHex}`);
-  return { name, nodeName, n, halfOrder: n >> 1n, size };
+  const halfOrder = n >> 1n;
+  const halfOrderBytes = Buffer.from(halfOrder.toString(16).padStart(size * 2, '0'), 'hex');
+  return { name, nodeName, n, halfOrder, halfOrderBytes, size };
 }
 
 const CURVES: readonly EcCurve[] = [
@@ -101,6 +105,49 @@ export function isLowS(curve: EcCurve, s: bigint): boolean {
 /** The same signature with s replaced by n − s when s is high. */
 export function toLowS(curve: EcCurve, sig: EcdsaSignature): EcdsaSignature {
   return isLowS(curve, sig.s) ? sig : { r: sig.r, s: curve.n - sig.s };
+}
+
+/**
+ * The content of a positive, minimally encoded DER INTEGER without its sign byte, or undefined
+ * when it is not one (zero, negative, padded).
+ */
+function positiveMagnitude(content: Uint8Array): Uint8Array | undefined {
+  if (content.length === 0 || (content[0]! & 0x80) !== 0) return undefined;
+  if (content[0] === 0) {
+    if (content.length === 1 || (content[1]! & 0x80) === 0) return undefined;
+    return content.subarray(1);
+  }
+  return content;
+}
+
+/**
+ * The verification hot path: a DER signature that parses, has positive r and s, a low s and fits
+ * the curve, as IEEE P1363 bytes — computed on bytes, without BigInt. Undefined for anything else;
+ * the caller then takes the detailed path ({@link parseEcdsaSignature}, {@link isLowS}), which
+ * refuses exactly those signatures and says why.
+ */
+export function lowSP1363(curve: EcCurve, sig: Uint8Array): Uint8Array | undefined {
+  try {
+    const seq = readTlv(sig, 0);
+    if (seq.tag !== TAG.SEQUENCE) return undefined;
+    const rTlv = readTlv(sig, seq.contentStart, seq.end);
+    if (rTlv.tag !== TAG.INTEGER) return undefined;
+    const sTlv = readTlv(sig, rTlv.end, seq.end);
+    if (sTlv.tag !== TAG.INTEGER) return undefined;
+    const r = positiveMagnitude(sig.subarray(rTlv.contentStart, rTlv.end));
+    const s = positiveMagnitude(sig.subarray(sTlv.contentStart, sTlv.end));
+    if (r === undefined || s === undefined || r.length > curve.size || s.length > curve.size) {
+      return undefined;
+    }
+    const out = Buffer.alloc(curve.size * 2);
+    out.set(r, curve.size - r.length);
+    out.set(s, curve.size * 2 - s.length);
+    // Low S: s ≤ n/2, compared as fixed-width big-endian numbers.
+    if (Buffer.compare(out.subarray(curve.size), curve.halfOrderBytes) > 0) return undefined;
+    return out;
+  } catch {
+    return undefined;
+  }
 }
 
 /** IEEE P1363 form (r ‖ s, fixed width) for node:crypto; undefined when r or s does not fit. */
