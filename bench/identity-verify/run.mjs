@@ -33,7 +33,9 @@ for (let n = 1; n <= 86; n++) {
   for (const bytes of block(n).data.data) {
     const payload = common.Payload.decode(common.Envelope.decode(bytes).payload);
     for (const action of protos.Transaction.decode(payload.data).actions) {
-      signatures.push(...endorsementsSignedData(protos.ChaincodeActionPayload.decode(action.payload).action));
+      signatures.push(
+        ...endorsementsSignedData(protos.ChaincodeActionPayload.decode(action.payload).action),
+      );
     }
   }
 }
@@ -46,8 +48,12 @@ for (const s of signatures) {
 }
 const raw = (s) =>
   new Promise((ok, fail) =>
-    cryptoVerify('sha256', s.data, { key: keys.get(Buffer.from(s.identity).toString('latin1')), dsaEncoding: 'der' }, s.signature, (err, good) =>
-      err || !good ? fail(err ?? new Error('bad signature')) : ok(),
+    cryptoVerify(
+      'sha256',
+      s.data,
+      { key: keys.get(Buffer.from(s.identity).toString('latin1')), dsaEncoding: 'der' },
+      s.signature,
+      (err, good) => (err || !good ? fail(err ?? new Error('bad signature')) : ok()),
     ),
   );
 

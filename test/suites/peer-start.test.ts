@@ -132,6 +132,28 @@ describe('address in use on the gRPC listeners', () => {
   });
 });
 
+describe('local MSP', () => {
+  it('is loaded at start, and a missing folder stops start-up naming peer.mspConfigPath', async () => {
+    const { env } = await portEnv();
+    const ok = PeerProcess.run(['start', '--config', sampleConfig], env);
+    await ok.waitFor(/peer started/);
+    assert.match(
+      ok.text(),
+      /local MSP loaded mspId=SampleOrg identity=".*CN=peer0\.sampleorg\.example\.com"/,
+    );
+    assert.equal((await ok.terminate()).code, 0);
+
+    const broken = PeerProcess.run(['start', '--config', sampleConfig], {
+      ...env,
+      CORE_PEER_MSPCONFIGPATH: '/nonexistent/msp',
+    });
+    const { code } = await broken.exited;
+    assert.equal(code, 1);
+    assert.match(broken.text(), /Error: local-msp: .*peer\.mspConfigPath.*\/nonexistent\/msp/);
+    assert.doesNotMatch(broken.text(), /listening/);
+  });
+});
+
 describe('SIGINT', () => {
   it('stops the peer cleanly too', async () => {
     const { env } = await portEnv();

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseDocument, type YAMLSeq } from 'yaml';
 import { httpRequest } from '@fabric-peer/testkit';
@@ -20,6 +20,8 @@ function configWithPlugins(
 ): string {
   const dir = mkdtempSync(join(tmpdir(), 'plugin-cfg-'));
   const doc = parseDocument(readFileSync(sampleConfig, 'utf8'));
+  // The sample's local MSP is relative to config/; this copy lives elsewhere.
+  doc.setIn(['peer', 'mspConfigPath'], join(dirname(sampleConfig), 'msp'));
   doc.setIn(
     ['plugins'],
     plugins.map((p) => ({

@@ -21,6 +21,7 @@ export {
 export { GrpcServer, type GrpcServerOptions, type GrpcTlsOptions } from './grpc/server.js';
 export { metricsInterceptor, serviceMethod, codeName } from './grpc/metrics.js';
 export { HealthStatusBoard } from './grpc/health.js';
+export { LocalMspService } from './local-msp.js';
 export {
   OperationsServer,
   type OperationsOptions,

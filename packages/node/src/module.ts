@@ -14,6 +14,7 @@ import {
 } from '@fabric-peer/api';
 import { Contributions, type ContributionRegistry } from '@fabric-peer/core';
 import { GrpcServer, type GrpcServerOptions } from './grpc/server.js';
+import { LocalMspService } from './local-msp.js';
 import { healthService, HealthStatusBoard, HealthStatusBoardId } from './grpc/health.js';
 import { metricsInterceptor } from './grpc/metrics.js';
 import { parseHostPort } from './listen.js';
@@ -157,6 +158,7 @@ export function nodeModule(options: {
     bind(LogSpec).toConstantValue(options.logSpec);
     bind(Build).toConstantValue(options.build);
     bind(HealthStatusBoardId).toConstantValue(new HealthStatusBoard());
+    bind(LocalMspService).toSelf().inSingletonScope();
     bind(PeerGrpcServer).toSelf().inSingletonScope();
     bind(ChaincodeGrpcServer).toSelf().inSingletonScope();
     bind(Operations).toSelf().inSingletonScope();
@@ -170,6 +172,7 @@ export const nodePlugin = definePlugin({
   description: 'the peer node: operations server, gRPC listeners, metrics',
   contributes: {
     service: {
+      'local-msp': LocalMspService,
       metrics: MetricsService,
       operations: Operations,
       'peer-listener': PeerGrpcServer,

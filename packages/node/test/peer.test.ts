@@ -68,9 +68,10 @@ describe('the sample core.yaml with port 0', () => {
 });
 
 describe('PeerNode', () => {
-  it('orders its services: metrics, operations, peer-listener, chaincode-listener, serving', async () => {
+  it('orders its services: local-msp, metrics, operations, peer-listener, chaincode-listener, serving', async () => {
     const { node } = await peer();
     assert.deepEqual(node.services, [
+      'local-msp',
       'metrics',
       'operations',
       'peer-listener',
@@ -93,6 +94,7 @@ describe('PeerNode', () => {
         assert.ok(peerPort > 0 && chaincode > 0 && operations > 0, JSON.stringify(node.ports));
         assert.equal(new Set([peerPort, chaincode, operations]).size, 3);
         assert.deepEqual(lifecycle('starting service'), [
+          'local-msp',
           'metrics',
           'operations',
           'peer-listener',
@@ -157,10 +159,11 @@ describe('PeerNode', () => {
         'peer-listener',
         'operations',
         'metrics',
+        'local-msp',
       ]);
       // Stopping again does nothing more.
       await node.stop();
-      assert.equal(lifecycle('stopped service').length, 5);
+      assert.equal(lifecycle('stopped service').length, 6);
     },
   );
 
@@ -208,12 +211,18 @@ describe('PeerNode', () => {
           return true;
         });
         assert.deepEqual(lifecycle('starting service'), [
+          'local-msp',
           'metrics',
           'operations',
           'peer-listener',
           'chaincode-listener',
         ]);
-        assert.deepEqual(lifecycle('stopped service'), ['peer-listener', 'operations', 'metrics']);
+        assert.deepEqual(lifecycle('stopped service'), [
+          'peer-listener',
+          'operations',
+          'metrics',
+          'local-msp',
+        ]);
         const { peer: peerPort, operations } = node.ports;
         assert.ok(peerPort > 0 && operations > 0);
         assert.equal(await tryConnect(peerPort), 'ECONNREFUSED');
@@ -226,6 +235,19 @@ describe('PeerNode', () => {
       }
     },
   );
+
+  it('stops start-up naming peer.mspConfigPath when the local MSP folder is missing', async () => {
+    const { node, lifecycle } = await peer({ CORE_PEER_MSPCONFIGPATH: '/nonexistent/msp' });
+    await assert.rejects(node.start(), (err: unknown) => {
+      assert.ok(err instanceof LifecycleError);
+      assert.equal(err.details['service'], 'local-msp');
+      assert.match(err.message, /peer\.mspConfigPath/);
+      assert.match(err.message, /\/nonexistent\/msp/);
+      return true;
+    });
+    assert.deepEqual(lifecycle('starting service'), ['local-msp']);
+    assert.equal(node.ports.operations, 0, 'nothing listened');
+  });
 
   it(
     'names operations.listenAddress when the operations port is in use',
@@ -243,7 +265,7 @@ describe('PeerNode', () => {
           assert.match(err.message, /CORE_OPERATIONS_LISTENADDRESS/);
           return true;
         });
-        assert.deepEqual(lifecycle('stopped service'), ['metrics']);
+        assert.deepEqual(lifecycle('stopped service'), ['metrics', 'local-msp']);
         assert.equal(node.ports.peer, 0, 'the peer listener never started');
       } finally {
         await held.close();
