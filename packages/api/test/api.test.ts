@@ -123,3 +123,34 @@ describe('errors', () => {
     assert.equal(e.name, 'ValidationExecutionError');
   });
 });
+
+describe('key and height order', () => {
+  it('orders keys by their UTF-8 bytes, as Fabric (Go strings) does', async () => {
+    const { compareKeys } = await import('../src/index.js');
+    const keys = [
+      '',
+      'a',
+      'ab',
+      'b',
+      '\u0000',
+      'asset001',
+      '\u{10FFFF}',
+      '\uFFFF',
+      '\uE000',
+      'é',
+      '\u{1F600}',
+      'z\u0000y',
+    ];
+    const byBytes = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    assert.deepEqual([...keys].sort(compareKeys), byBytes);
+    // JavaScript's own order differs exactly where a character is above U+FFFF.
+    assert.notDeepEqual([...keys].sort(), byBytes);
+  });
+
+  it('orders heights by block then transaction', async () => {
+    const { compareHeights } = await import('../src/index.js');
+    assert.ok(compareHeights({ blockNum: 1, txNum: 9 }, { blockNum: 2, txNum: 0 }) < 0);
+    assert.ok(compareHeights({ blockNum: 2, txNum: 1 }, { blockNum: 2, txNum: 0 }) > 0);
+    assert.equal(compareHeights({ blockNum: 3, txNum: 3 }, { blockNum: 3, txNum: 3 }), 0);
+  });
+});

@@ -1,7 +1,12 @@
 /**
  * The state database extension point (`ledger.state.stateDatabase`): versioned key/value state per
  * channel, as Fabric's statedb.VersionedDB. Built-ins: `goleveldb` (classic-level) and `CouchDB`
- * (nano); a third party names its own with `ledger.state.library`.
+ * (nano); a third party names its own with `ledger.state.library`. Every implementation runs the
+ * conformance suite of `@fabric-peer/statedb-testkit` against itself.
+ *
+ * Keys are strings and order as Fabric orders them: by the bytes of their UTF-8 encoding (which is
+ * not JavaScript's string order for characters beyond U+FFFF). Namespaces are chaincode names, or
+ * `<chaincode>$$h<collection>` for the hashes of a private data collection.
  */
 
 /** Position of the transaction that last wrote a key: block number and index in the block. */
@@ -12,7 +17,7 @@ export interface Height {
 
 export interface VersionedValue {
   readonly value: Uint8Array;
-  /** Serialized key metadata (e.g. a key-level endorsement policy), when any. */
+  /** Serialized key metadata (`peer.StateMetadataWrite` entries), when the key has any. */
   readonly metadata?: Uint8Array;
   readonly version: Height;
 }
@@ -22,10 +27,18 @@ export interface VersionedKV extends VersionedValue {
   readonly key: string;
 }
 
-/** Results of a range scan or rich query, in key order. Must be closed when not exhausted. */
+/**
+ * Results of a range scan or rich query, in key order (range scans) or the database's order (rich
+ * queries). Must be closed when not exhausted.
+ */
 export interface StateIterator extends AsyncIterable<VersionedKV> {
+  /** The next result, or undefined when there are no more. */
+  next(): Promise<VersionedKV | undefined>;
   close(): Promise<void>;
-  /** Where a paginated query stopped, for the next page. */
+  /**
+   * For a paginated query: where the next page starts (a key for range scans, the database's
+   * bookmark for rich queries); '' when there is no next page.
+   */
   bookmark(): string;
 }
 
@@ -39,23 +52,28 @@ export interface StateUpdate {
 }
 
 export interface RangeScanOptions {
-  /** At most this many results (pagination); unlimited when absent. */
+  /** At most this many results (Fabric's pagination); no limit when absent. */
   readonly pageSize?: number;
 }
 
 export interface RichQueryOptions {
   readonly pageSize?: number;
+  /** Where a previous page stopped (from StateIterator.bookmark). */
   readonly bookmark?: string;
 }
 
 /** The state of one channel. */
 export interface VersionedDB {
   getState(namespace: string, key: string): Promise<VersionedValue | undefined>;
+  /** Values in the order of `keys`; undefined where a key does not exist. */
   getStateMultipleKeys(
     namespace: string,
     keys: readonly string[],
   ): Promise<(VersionedValue | undefined)[]>;
-  /** Keys in [startKey, endKey); an empty endKey means no upper bound. */
+  /**
+   * Keys k with startKey ≤ k < endKey (by UTF-8 bytes); an empty startKey means from the first key,
+   * an empty endKey means to the last.
+   */
   getStateRangeScanIterator(
     namespace: string,
     startKey: string,
@@ -68,7 +86,24 @@ export interface VersionedDB {
     query: string,
     options?: RichQueryOptions,
   ): Promise<StateIterator>;
-  /** Applies every update and records `savepoint` atomically. */
+  /**
+   * Loads the committed versions of many keys at once, so the MVCC check of a block reads the
+   * database once (Fabric's BulkOptimizable); optional.
+   */
+  loadCommittedVersions?(keys: readonly { namespace: string; key: string }[]): Promise<void>;
+  /**
+   * Creates the indexes a chaincode package ships (`META-INF/statedb/<type>/indexes/*.json`, by
+   * file name); optional (CouchDB).
+   */
+  processIndexes?(namespace: string, files: ReadonlyMap<string, Uint8Array>): Promise<void>;
+  /**
+   * Why this database cannot store `key` = `value` (CouchDB refuses some keys and JSON fields), or
+   * undefined when it can. Checked at commit: Fabric marks such a transaction INVALID_WRITESET.
+   */
+  validateKeyValue(key: string, value: Uint8Array): string | undefined;
+  /** Whether keys may be arbitrary bytes (LevelDB) rather than UTF-8 text (CouchDB). */
+  bytesKeySupported(): boolean;
+  /** Applies every update and records `savepoint`, atomically. */
   applyUpdates(updates: readonly StateUpdate[], savepoint: Height): Promise<void>;
   /** Height of the last applied block, or undefined for an empty database. */
   getLatestSavePoint(): Promise<Height | undefined>;
@@ -88,3 +123,25 @@ export interface StateDatabaseProvider {
 export const StateDatabaseProvider: unique symbol = Symbol.for(
   '@fabric-peer/api/StateDatabaseProvider',
 );
+
+/** Compares heights: negative when a is older than b. */
+export function compareHeights(a: Height, b: Height): number {
+  return a.blockNum !== b.blockNum ? a.blockNum - b.blockNum : a.txNum - b.txNum;
+}
+
+/** Compares keys as Fabric does: by the bytes of their UTF-8 encoding. */
+export function compareKeys(a: string, b: string): number {
+  // Fast path: for strings without surrogates UTF-16 order equals UTF-8 byte order.
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    // A surrogate encodes a character above U+FFFF, which sorts after every BMP character in UTF-8.
+    if (xs !== ys) return xs ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}

@@ -1,0 +1,6 @@
+/**
+ * `@fabric-peer/ledger`: the block store, the kvledger of each channel (transaction simulation with
+ * Fabric's read-write sets, MVCC, commit and recovery), history, and the ledger manager.
+ */
+export * from './blockstore/index.js';
+export * from './txmgmt/index.js';
