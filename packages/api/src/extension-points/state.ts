@@ -4,9 +4,13 @@
  * (nano); a third party names its own with `ledger.state.library`. Every implementation runs the
  * conformance suite of `@fabric-peer/statedb-testkit` against itself.
  *
- * Keys are strings and order as Fabric orders them: by the bytes of their UTF-8 encoding (which is
- * not JavaScript's string order for characters beyond U+FFFF). Namespaces are chaincode names, or
- * `<chaincode>$$h<collection>` for the hashes of a private data collection.
+ * Keys are well-formed Unicode strings and order as Fabric orders them: by the bytes of their UTF-8
+ * encoding (which is not JavaScript's string order for characters beyond U+FFFF). Namespaces are
+ * chaincode names, or `<chaincode>$$h<collection>` for the hashes of a private data collection;
+ * they never contain U+0000.
+ *
+ * Values read back are the bytes written, except that a document database (CouchDB) stores a JSON
+ * object as Fabric's does: re-serialized with sorted members, as Fabric's peer returns it too.
  */
 
 /** Position of the transaction that last wrote a key: block number and index in the block. */
@@ -17,7 +21,7 @@ export interface Height {
 
 export interface VersionedValue {
   readonly value: Uint8Array;
-  /** Serialized key metadata (`peer.StateMetadataWrite` entries), when the key has any. */
+  /** Serialized key metadata (Fabric's `kvrwset.KVMetadataWrite{entries}` bytes), when the key has any. */
   readonly metadata?: Uint8Array;
   readonly version: Height;
 }
@@ -36,8 +40,9 @@ export interface StateIterator extends AsyncIterable<VersionedKV> {
   next(): Promise<VersionedKV | undefined>;
   close(): Promise<void>;
   /**
-   * For a paginated query: where the next page starts (a key for range scans, the database's
-   * bookmark for rich queries); '' when there is no next page.
+   * For a paginated query: where the next page starts. For range scans, the next key, or '' when
+   * there is no next page. For rich queries, the database's bookmark, which CouchDB keeps giving
+   * after the last page (a short page is the end).
    */
   bookmark(): string;
 }
@@ -52,7 +57,7 @@ export interface StateUpdate {
 }
 
 export interface RangeScanOptions {
-  /** At most this many results (Fabric's pagination); no limit when absent. */
+  /** At most this many results (Fabric's pagination); no limit when absent or 0. */
   readonly pageSize?: number;
 }
 
@@ -93,7 +98,8 @@ export interface VersionedDB {
   loadCommittedVersions?(keys: readonly { namespace: string; key: string }[]): Promise<void>;
   /**
    * Creates the indexes a chaincode package ships (`META-INF/statedb/<type>/indexes/*.json`, by
-   * file name); optional (CouchDB).
+   * file name); optional (CouchDB). Rejects naming the files it could not use, after creating the
+   * others; as in Fabric, the caller logs that and does not fail the deployment.
    */
   processIndexes?(namespace: string, files: ReadonlyMap<string, Uint8Array>): Promise<void>;
   /**
@@ -103,7 +109,10 @@ export interface VersionedDB {
   validateKeyValue(key: string, value: Uint8Array): string | undefined;
   /** Whether keys may be arbitrary bytes (LevelDB) rather than UTF-8 text (CouchDB). */
   bytesKeySupported(): boolean;
-  /** Applies every update and records `savepoint`, atomically. */
+  /**
+   * Applies every update and records `savepoint`, atomically. A (namespace, key) appears at most
+   * once in `updates` (Fabric's update batch is a map); if it appears twice, the last one wins.
+   */
   applyUpdates(updates: readonly StateUpdate[], savepoint: Height): Promise<void>;
   /** Height of the last applied block, or undefined for an empty database. */
   getLatestSavePoint(): Promise<Height | undefined>;
