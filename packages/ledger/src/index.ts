@@ -4,3 +4,6 @@
  */
 export * from './blockstore/index.js';
 export * from './txmgmt/index.js';
+export * from './history/index.js';
+export * from './kvledger/index.js';
+export * from './manager/index.js';

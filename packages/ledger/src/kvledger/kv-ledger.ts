@@ -1,0 +1,488 @@
+/**
+ * The ledger of one channel (Fabric's `kvledger/kv_ledger.go`): block store, state database and
+ * history database kept in step.
+ *
+ * commit(block): refuse a block out of sequence, with a wrong previous hash or data hash (nothing
+ * written) → MVCC and the update batch (nothing written) → final TRANSACTIONS_FILTER and
+ * COMMIT_HASH into the block's metadata → block store → state (savepoint = {block, last tx}) →
+ * history (savepoint) → commit listeners. The block store is written first, so state and history
+ * are never ahead of it; on open (and before the next commit after a failed one) whatever state or
+ * history lacks is replayed from the block store with the stored filters, without MVCC.
+ */
+import type { Height, Logger, StateUpdate, VersionedDB } from '@fabric-peer/api';
+import { Long, blockDataHash, common, protos } from '@fabric-peer/protos';
+import type { BlockIterator, BlockStore } from '../blockstore/types.js';
+import type { HistoryDB } from '../history/history-db.js';
+import {
+  commitHashMetadata,
+  computeCommitHash,
+  deterministicUpdateBytes,
+} from '../txmgmt/commit-hash.js';
+import { defaultCustomTxProcessors, type CustomTxProcessor } from '../txmgmt/custom-tx.js';
+import { LedgerError } from '../txmgmt/errors.js';
+import { bytesEqual, sha256, toHex } from '../txmgmt/hashing.js';
+import { uint64ToNumber } from '../txmgmt/height.js';
+import { PrivacyAwareState } from '../txmgmt/privacy.js';
+import {
+  DEFAULT_TOTAL_QUERY_LIMIT,
+  QueryExecutorImpl,
+  TxSimulatorImpl,
+  type ExecutorContext,
+} from '../txmgmt/query-executor.js';
+import { newRWSetBuilder } from '../txmgmt/rwset-builder.js';
+import { RWLock, SerialQueue } from '../txmgmt/rw-lock.js';
+import type {
+  CollectionConfigProvider,
+  HistoryQueryExecutor,
+  QueryExecutor,
+  TxSimulator,
+} from '../txmgmt/types.js';
+import { publicStateUpdates, toStateUpdates, type UpdateBatch } from '../txmgmt/update-batch.js';
+import {
+  validateAndPrepareBatch,
+  type ValidatedTx,
+  type ValidationContext,
+} from '../txmgmt/validation.js';
+
+const M = common.BlockMetadataIndex;
+const METADATA_SLOTS = 5;
+const EMPTY = new Uint8Array(0);
+
+/** What a commit listener is told after each block. */
+export interface BlockCommitEvent {
+  readonly channelId: string;
+  readonly blockNumber: number;
+  /** The block as stored (final TRANSACTIONS_FILTER and COMMIT_HASH). */
+  readonly block: common.Block;
+  /** The final TRANSACTIONS_FILTER. */
+  readonly validationCodes: Uint8Array;
+  readonly txs: readonly ValidatedTx[];
+  /** Public state updates of the block (including the channel config namespace ""). */
+  readonly publicUpdates: readonly StateUpdate[];
+  /** The block's commit hash, once the chain of commit hashes has started (block 1 on). */
+  readonly commitHash?: Uint8Array;
+}
+
+export type BlockCommitListener = (event: BlockCommitEvent) => void | Promise<void>;
+
+/** What commit returns. */
+export interface CommitResult {
+  readonly blockNumber: number;
+  readonly block: common.Block;
+  readonly validationCodes: Uint8Array;
+  readonly txs: readonly ValidatedTx[];
+  readonly commitHash?: Uint8Array;
+}
+
+export interface CommitOptions {
+  /** Private write sets (TxPvtReadWriteSet bytes) by transaction index. */
+  readonly pvtData?: ReadonlyMap<number, Uint8Array>;
+}
+
+/** Options of openKvLedger. */
+export interface KvLedgerOptions {
+  readonly channelId: string;
+  readonly blockStore: BlockStore;
+  readonly stateDb: VersionedDB;
+  /** The channel's history; absent when `ledger.history.enableHistoryDatabase` is false. */
+  readonly historyDb?: HistoryDB;
+  /** Collection lookups for private data; without it collection names are not checked. */
+  readonly collections?: CollectionConfigProvider;
+  /** Processors by header type; default: CONFIG (Fabric's ConfigTxProcessor). */
+  readonly customTxProcessors?: ReadonlyMap<number, CustomTxProcessor>;
+  /** `ledger.state.totalQueryLimit` (default 100000). */
+  readonly totalQueryLimit?: number;
+  readonly logger?: Logger;
+  /** Called once the ledger is closed (the manager uses it). */
+  readonly onClose?: () => void;
+  /** Closes the block store and the state database on close (default true). */
+  readonly ownsStores?: boolean;
+}
+
+/** The ledger of a channel (Fabric's PeerLedger). */
+export interface KvLedger {
+  readonly channelId: string;
+  /** A simulator for a proposal; it holds back commits until `done()`. */
+  newTxSimulator(txId: string): Promise<TxSimulator>;
+  /** A read-only executor; it holds back commits until `done()`. */
+  newQueryExecutor(): Promise<QueryExecutor>;
+  /** The history, or undefined when the history database is disabled. */
+  newHistoryQueryExecutor(): HistoryQueryExecutor | undefined;
+  /** Height and hashes (Fabric's common.BlockchainInfo). */
+  getBlockchainInfo(): common.BlockchainInfo;
+  getBlockByNumber(blockNum: number): Promise<common.Block | undefined>;
+  getBlockByHash(hash: Uint8Array): Promise<common.Block | undefined>;
+  getBlockByTxId(txId: string): Promise<common.Block | undefined>;
+  /** The envelope and its validation code (Fabric's ProcessedTransaction). */
+  getTransactionByID(txId: string): Promise<protos.ProcessedTransaction | undefined>;
+  getTxValidationCodeByTxId(
+    txId: string,
+  ): Promise<{ validationCode: number; blockNum: number } | undefined>;
+  txIdExists(txId: string): Promise<boolean>;
+  getBlocksIterator(startBlockNum: number): BlockIterator;
+  /** Validates (MVCC) and commits the next block; see the module comment. */
+  commit(block: common.IBlock, options?: CommitOptions): Promise<CommitResult>;
+  /** Calls `listener` after each committed block; returns the unsubscribe function. */
+  onCommit(listener: BlockCommitListener): () => void;
+  close(): Promise<void>;
+}
+
+/** Opens a channel's ledger and brings state and history up to the block store. */
+export async function openKvLedger(options: KvLedgerOptions): Promise<KvLedger> {
+  const ledger = new KvLedgerImpl(options);
+  await ledger.init();
+  return ledger;
+}
+
+class KvLedgerImpl implements KvLedger {
+  readonly channelId: string;
+  private readonly blockStore: BlockStore;
+  private readonly state: PrivacyAwareState;
+  private readonly history: HistoryDB | undefined;
+  private readonly lock = new RWLock();
+  private readonly queue = new SerialQueue();
+  private readonly listeners = new Set<BlockCommitListener>();
+  private readonly ctx: ExecutorContext;
+  private readonly processors: ReadonlyMap<number, CustomTxProcessor>;
+  private readonly logger: Logger | undefined;
+  private commitHash: Uint8Array = EMPTY;
+  private needsRecovery = false;
+  private closed = false;
+
+  constructor(private readonly options: KvLedgerOptions) {
+    this.channelId = options.channelId;
+    this.blockStore = options.blockStore;
+    this.state = new PrivacyAwareState(options.stateDb);
+    this.history = options.historyDb;
+    this.logger = options.logger;
+    this.processors = options.customTxProcessors ?? defaultCustomTxProcessors();
+    this.ctx = {
+      channelId: options.channelId,
+      state: this.state,
+      hash: sha256,
+      ...(options.collections !== undefined ? { collections: options.collections } : {}),
+      ...(options.historyDb !== undefined ? { history: options.historyDb } : {}),
+      totalQueryLimit: options.totalQueryLimit ?? DEFAULT_TOTAL_QUERY_LIMIT,
+    };
+  }
+
+  async init(): Promise<void> {
+    this.commitHash = await this.lastPersistedCommitHash();
+    await this.recover();
+  }
+
+  private assertOpen(): void {
+    if (this.closed)
+      throw new LedgerError('LEDGER_CLOSED', `the ledger of channel [${this.channelId}] is closed`);
+  }
+
+  // ---- simulation ---------------------------------------------------------------------------
+
+  async newTxSimulator(txId: string): Promise<TxSimulator> {
+    this.assertOpen();
+    const release = await this.lock.readLock();
+    return new TxSimulatorImpl(this.ctx, txId, newRWSetBuilder(), true, release);
+  }
+
+  async newQueryExecutor(): Promise<QueryExecutor> {
+    this.assertOpen();
+    const release = await this.lock.readLock();
+    return new QueryExecutorImpl(this.ctx, '', undefined, true, release);
+  }
+
+  newHistoryQueryExecutor(): HistoryQueryExecutor | undefined {
+    return this.history;
+  }
+
+  // ---- blocks -------------------------------------------------------------------------------
+
+  getBlockchainInfo(): common.BlockchainInfo {
+    const info = this.blockStore.info();
+    return common.BlockchainInfo.create({
+      height: Long.fromNumber(info.height, true),
+      currentBlockHash: info.currentBlockHash,
+      previousBlockHash: info.previousBlockHash,
+    });
+  }
+
+  getBlockByNumber(blockNum: number): Promise<common.Block | undefined> {
+    return this.blockStore.getBlockByNumber(blockNum);
+  }
+
+  getBlockByHash(hash: Uint8Array): Promise<common.Block | undefined> {
+    return this.blockStore.getBlockByHash(hash);
+  }
+
+  getBlockByTxId(txId: string): Promise<common.Block | undefined> {
+    return this.blockStore.getBlockByTxId(txId);
+  }
+
+  async getTransactionByID(txId: string): Promise<protos.ProcessedTransaction | undefined> {
+    const found = await this.blockStore.getTxEnvelope(txId);
+    if (found === undefined) return undefined;
+    return protos.ProcessedTransaction.create({
+      transactionEnvelope: common.Envelope.decode(found.envelope),
+      validationCode: found.location.validationCode,
+    });
+  }
+
+  async getTxValidationCodeByTxId(
+    txId: string,
+  ): Promise<{ validationCode: number; blockNum: number } | undefined> {
+    const loc = await this.blockStore.getTxLocation(txId);
+    return loc === undefined
+      ? undefined
+      : { validationCode: loc.validationCode, blockNum: loc.blockNum };
+  }
+
+  txIdExists(txId: string): Promise<boolean> {
+    return this.blockStore.txIdExists(txId);
+  }
+
+  getBlocksIterator(startBlockNum: number): BlockIterator {
+    return this.blockStore.iterator(startBlockNum);
+  }
+
+  // ---- commit -------------------------------------------------------------------------------
+
+  onCommit(listener: BlockCommitListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private validationContext(): ValidationContext {
+    return {
+      state: this.state,
+      hash: sha256,
+      customTxProcessors: this.processors,
+      // Fabric's post-order simulator; commits are serialized, so it needs no lock.
+      newPostOrderSimulator: (txId) =>
+        new TxSimulatorImpl(this.ctx, txId, newRWSetBuilder(), false, () => undefined),
+      ...(this.logger !== undefined ? { logger: this.logger } : {}),
+    };
+  }
+
+  commit(block: common.IBlock, options: CommitOptions = {}): Promise<CommitResult> {
+    return this.queue.run(() => this.commitNow(block, options));
+  }
+
+  private async commitNow(block: common.IBlock, options: CommitOptions): Promise<CommitResult> {
+    this.assertOpen();
+    if (this.needsRecovery) await this.recover();
+    const header = block.header;
+    if (header === null || header === undefined) {
+      throw new LedgerError('BLOCK_INVALID', 'the block has no header');
+    }
+    const blockNum = uint64ToNumber(header.number);
+    const info = this.blockStore.info();
+    if (blockNum !== info.height) {
+      throw new LedgerError(
+        'BLOCK_OUT_OF_SEQUENCE',
+        `block number should have been ${info.height} but was ${blockNum}`,
+        { details: { expected: info.height, got: blockNum } },
+      );
+    }
+    const previousHash = header.previousHash ?? EMPTY;
+    if (info.height > 0 && !bytesEqual(previousHash, info.currentBlockHash)) {
+      throw new LedgerError(
+        'BLOCK_PREVIOUS_HASH_MISMATCH',
+        `unexpected Previous block hash. Expected PreviousHash = [${toHex(info.currentBlockHash)}], PreviousHash referred in the latest block= [${toHex(previousHash)}]`,
+      );
+    }
+    const envelopes = (block.data?.data ?? []).map((d) => d);
+    if (!bytesEqual(header.dataHash ?? EMPTY, blockDataHash(block.data))) {
+      throw new LedgerError(
+        'BLOCK_DATA_HASH_MISMATCH',
+        `block [${blockNum}]: data_hash [${toHex(header.dataHash ?? EMPTY)}] is not the hash of the block's data [${toHex(blockDataHash(block.data))}]`,
+      );
+    }
+    const metadata: Uint8Array[] = (block.metadata?.metadata ?? []).map((m) => m);
+    while (metadata.length < METADATA_SLOTS) metadata.push(EMPTY);
+
+    // Validation and the update batch: nothing is written yet.
+    const result = await validateAndPrepareBatch(
+      this.validationContext(),
+      {
+        blockNum,
+        envelopes,
+        filter: metadata[M.TRANSACTIONS_FILTER]!,
+        ...(options.pvtData !== undefined ? { pvtData: options.pvtData } : {}),
+      },
+      true,
+    );
+    metadata[M.TRANSACTIONS_FILTER] = result.filter;
+    let commitHash: Uint8Array | undefined;
+    if (blockNum === 1 || this.commitHash.length !== 0) {
+      commitHash = computeCommitHash(
+        result.filter,
+        deterministicUpdateBytes(result.batch),
+        this.commitHash,
+      );
+      metadata[M.COMMIT_HASH] = commitHashMetadata(commitHash);
+    }
+    const finalBlock = common.Block.create({
+      header,
+      data: { data: envelopes },
+      metadata: { metadata },
+    });
+
+    // The block store first: if it refuses, nothing is written anywhere.
+    await this.blockStore.addBlock(finalBlock);
+    if (commitHash !== undefined) this.commitHash = commitHash;
+
+    try {
+      await this.applyState(result.batch, blockNum, envelopes.length);
+      if (this.history !== undefined) await this.history.commit(finalBlock);
+    } catch (err) {
+      this.needsRecovery = true;
+      throw new LedgerError(
+        'COMMIT_INCOMPLETE',
+        `block [${blockNum}] of channel [${this.channelId}] is in the block store but its state or history commit failed (${(err as Error).message}); it is replayed at the next commit or open`,
+        { cause: err },
+      );
+    }
+    this.logger?.info(
+      `[${this.channelId}] Committed block [${blockNum}] with ${envelopes.length} transaction(s)`,
+      {
+        commitHash: commitHash === undefined ? '' : toHex(commitHash),
+      },
+    );
+    const publicUpdates = publicStateUpdates(result.batch.pub);
+    const event: BlockCommitEvent = {
+      channelId: this.channelId,
+      blockNumber: blockNum,
+      block: finalBlock,
+      validationCodes: result.filter,
+      txs: result.txs,
+      publicUpdates,
+      ...(commitHash !== undefined ? { commitHash } : {}),
+    };
+    this.notify(event);
+    return {
+      blockNumber: blockNum,
+      block: finalBlock,
+      validationCodes: result.filter,
+      txs: result.txs,
+      ...(commitHash !== undefined ? { commitHash } : {}),
+    };
+  }
+
+  private async applyState(batch: UpdateBatch, blockNum: number, txCount: number): Promise<void> {
+    const updates = toStateUpdates(batch, this.state.db.bytesKeySupported());
+    const savepoint: Height = { blockNum, txNum: Math.max(0, txCount - 1) };
+    const release = await this.lock.writeLock();
+    try {
+      await this.state.db.applyUpdates(updates, savepoint);
+    } finally {
+      release();
+    }
+  }
+
+  private notify(event: BlockCommitEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        const r = listener(event);
+        if (r instanceof Promise) {
+          r.catch((err: unknown) =>
+            this.logger?.error('commit listener failed', {
+              error: String(err),
+              block: event.blockNumber,
+            }),
+          );
+        }
+      } catch (err) {
+        this.logger?.error('commit listener failed', {
+          error: String(err),
+          block: event.blockNumber,
+        });
+      }
+    }
+  }
+
+  // ---- recovery -----------------------------------------------------------------------------
+
+  /** Fabric's lastPersistedCommitHash: slot COMMIT_HASH of the last block. */
+  private async lastPersistedCommitHash(): Promise<Uint8Array> {
+    const info = this.blockStore.info();
+    if (info.height === 0) return EMPTY;
+    const last = await this.blockStore.getBlockByNumber(info.height - 1);
+    const slots = last?.metadata?.metadata ?? [];
+    if (slots.length < M.COMMIT_HASH + 1) return EMPTY;
+    try {
+      return common.Metadata.decode(slots[M.COMMIT_HASH]!).value;
+    } catch (err) {
+      throw new LedgerError('MALFORMED', 'error unmarshalling last persisted commit hash', {
+        cause: err,
+      });
+    }
+  }
+
+  /** Fabric's syncStateAndHistoryDBWithBlockstore. */
+  private async recover(): Promise<void> {
+    const info = this.blockStore.info();
+    if (info.height === 0) {
+      this.needsRecovery = false;
+      return;
+    }
+    const last = info.height - 1;
+    const stateNext = nextRequired(await this.state.db.getLatestSavePoint());
+    const historyNext =
+      this.history === undefined ? undefined : nextRequired(await this.history.getLastSavepoint());
+    for (const [name, next] of [
+      ['state', stateNext],
+      ['history', historyNext],
+    ] as const) {
+      if (next !== undefined && next > last + 1) {
+        throw new LedgerError(
+          'DB_AHEAD_OF_BLOCKSTORE',
+          `the ${name} database [height=${next}] is ahead of the block store [height=${last + 1}]. This is possible when the ${name} database is not dropped after a ledger reset/rollback. The ${name} database can safely be dropped and will be rebuilt up to block store height upon the next peer start`,
+        );
+      }
+    }
+    const from = Math.min(stateNext, historyNext ?? stateNext);
+    if (from <= last) {
+      this.logger?.info(
+        `[${this.channelId}] Recommitting lost blocks - firstBlockNum=${from}, lastBlockNum=${last}`,
+      );
+    }
+    for (let n = from; n <= last; n++) {
+      const block = await this.blockStore.getBlockByNumber(n);
+      if (block === undefined) {
+        throw new LedgerError(
+          'DB_ERROR',
+          `block [${n}] is missing from the block store of channel [${this.channelId}]`,
+        );
+      }
+      if (stateNext <= n) {
+        const envelopes = block.data?.data ?? [];
+        const filter = block.metadata?.metadata?.[M.TRANSACTIONS_FILTER] ?? EMPTY;
+        const result = await validateAndPrepareBatch(
+          this.validationContext(),
+          { blockNum: n, envelopes, filter },
+          false,
+        );
+        await this.applyState(result.batch, n, envelopes.length);
+      }
+      if (this.history !== undefined && historyNext !== undefined && historyNext <= n) {
+        await this.history.commit(block);
+      }
+    }
+    this.needsRecovery = false;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue.run(async () => {
+      this.closed = true;
+      if (this.options.ownsStores !== false) {
+        await this.blockStore.close();
+        await this.state.db.close();
+      }
+    });
+    this.options.onClose?.();
+  }
+}
+
+function nextRequired(savepoint: Height | undefined): number {
+  return savepoint === undefined ? 0 : savepoint.blockNum + 1;
+}

@@ -1,0 +1,272 @@
+/**
+ * The ledger manager (Fabric's `kvledger/kv_ledger_provider.go` with `ledgermgmt`): the ledgers of
+ * all channels under `<peer.fileSystemPath>/ledgersData/`:
+ *
+ *   chains/          block stores (through the block store factory)
+ *   stateLeveldb/    state, when the state database provider is the LevelDB one (its own choice)
+ *   historyLeveldb/  the history database of all channels
+ *   ledgerProvider/  ledger ids and status
+ *   fileLock/        held while the manager is open, so that two peers cannot share the folder
+ *
+ * A ledger is created from its genesis block under status UNDER_CONSTRUCTION and becomes ACTIVE
+ * once that block is committed; ledgers left UNDER_CONSTRUCTION or UNDER_DELETION by a crash are
+ * removed when the manager opens.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger, StateDatabaseProvider } from '@fabric-peer/api';
+import { common } from '@fabric-peer/protos';
+import { openHistoryDBProvider, type HistoryDBProvider } from '../history/history-db.js';
+import { openLevel, type BinaryLevel } from '../history/level.js';
+import { openKvLedger, type KvLedger } from '../kvledger/kv-ledger.js';
+import type { CustomTxProcessor } from '../txmgmt/custom-tx.js';
+import { LedgerError } from '../txmgmt/errors.js';
+import { DEFAULT_TOTAL_QUERY_LIMIT } from '../txmgmt/query-executor.js';
+import type { CollectionConfigProvider } from '../txmgmt/types.js';
+import { fileBlockStoreFactory } from './block-stores.js';
+import type { BlockStoreFactory, BlockStoreLocation } from './types.js';
+import { IdStore, LedgerStatus } from './id-store.js';
+
+export interface LedgerManagerOptions {
+  /** `peer.fileSystemPath`; the ledgers live in its `ledgersData` folder. */
+  readonly fileSystemPath: string;
+  /** The state database chosen by `ledger.state.stateDatabase` (and `ledger.state.library`). */
+  readonly stateDatabaseProvider: StateDatabaseProvider;
+  /** Block stores; default: the file block store (fileBlockStoreFactory). */
+  readonly blockStores?: BlockStoreFactory;
+  /** `ledger.history.enableHistoryDatabase` (default true). */
+  readonly enableHistoryDatabase?: boolean;
+  /** `ledger.state.totalQueryLimit` (default 100000). */
+  readonly totalQueryLimit?: number;
+  readonly collections?: CollectionConfigProvider;
+  readonly customTxProcessors?: ReadonlyMap<number, CustomTxProcessor>;
+  readonly logger?: Logger;
+}
+
+/** The ledgers of this peer. */
+export interface LedgerManager {
+  /** `<peer.fileSystemPath>/ledgersData`. */
+  readonly rootDir: string;
+  /**
+   * Creates the ledger of the block's channel and commits the block (a TRANSACTIONS_FILTER left
+   * empty is set to all VALID first, as cscc JoinChain does). On failure nothing of it remains.
+   */
+  createFromGenesisBlock(block: common.IBlock): Promise<KvLedger>;
+  /** Opens an ACTIVE ledger (recovering state and history from its blocks if needed). */
+  open(channelId: string): Promise<KvLedger>;
+  /** Whether a ledger exists, whatever its status. */
+  exists(channelId: string): Promise<boolean>;
+  /** ACTIVE ledgers. */
+  list(): Promise<string[]>;
+  /** Closes every open ledger, then the manager's databases. */
+  close(): Promise<void>;
+}
+
+/** `<fileSystemPath>/ledgersData` (Fabric's ledgersData root). */
+export function ledgersDataPath(fileSystemPath: string): string {
+  return join(fileSystemPath, 'ledgersData');
+}
+
+/** Opens the manager: creates the folders, takes the file lock, removes half-created ledgers. */
+export async function openLedgerManager(options: LedgerManagerOptions): Promise<LedgerManager> {
+  const root = ledgersDataPath(options.fileSystemPath);
+  await mkdir(join(root, 'chains'), { recursive: true });
+  const fileLock = await openLevel(join(root, 'fileLock'), 'ledger file lock');
+  let idStore: IdStore | undefined;
+  let history: HistoryDBProvider | undefined;
+  try {
+    idStore = await IdStore.open(join(root, 'ledgerProvider'));
+    if (options.enableHistoryDatabase !== false) {
+      history = await openHistoryDBProvider(join(root, 'historyLeveldb'));
+    }
+    const manager = new LedgerManagerImpl(options, root, fileLock, idStore, history);
+    await manager.deletePartialLedgers();
+    return manager;
+  } catch (err) {
+    await history?.close();
+    await idStore?.close();
+    await fileLock.close();
+    throw err;
+  }
+}
+
+/** The channel id of a block's first transaction (Fabric's GetChannelIDFromBlock). */
+export function channelIdFromBlock(block: common.IBlock): string {
+  const first = block.data?.data?.[0];
+  if (first === undefined)
+    throw new LedgerError(
+      'BLOCK_INVALID',
+      'failed to retrieve the channel id: the block has no data',
+    );
+  try {
+    const env = common.Envelope.decode(first);
+    const payload = common.Payload.decode(env.payload);
+    const chdr = payload.header?.channelHeader;
+    if (chdr === null || chdr === undefined) throw new Error('payload has no header');
+    return common.ChannelHeader.decode(chdr).channelId;
+  } catch (err) {
+    throw new LedgerError(
+      'BLOCK_INVALID',
+      `failed to retrieve the channel id from the block: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+class LedgerManagerImpl implements LedgerManager {
+  private readonly opened = new Map<string, KvLedger>();
+  private readonly blockStores: BlockStoreFactory;
+  private closed = false;
+
+  constructor(
+    private readonly options: LedgerManagerOptions,
+    readonly rootDir: string,
+    private readonly fileLock: BinaryLevel,
+    private readonly idStore: IdStore,
+    private readonly history: HistoryDBProvider | undefined,
+  ) {
+    this.blockStores =
+      options.blockStores ??
+      fileBlockStoreFactory(options.logger !== undefined ? { logger: options.logger } : {});
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new LedgerError('LEDGER_CLOSED', 'the ledger manager is closed');
+  }
+
+  private location(channelId: string): BlockStoreLocation {
+    return { chainsDir: join(this.rootDir, 'chains'), channelId };
+  }
+
+  async createFromGenesisBlock(block: common.IBlock): Promise<KvLedger> {
+    this.assertOpen();
+    const ledgerId = channelIdFromBlock(block);
+    await this.idStore.create(ledgerId, LedgerStatus.UNDER_CONSTRUCTION);
+    let ledger: KvLedger | undefined;
+    try {
+      ledger = await this.openLedger(ledgerId);
+      await ledger.commit(withInitializedFilter(block));
+      await this.idStore.updateStatus(ledgerId, LedgerStatus.ACTIVE);
+      return ledger;
+    } catch (err) {
+      await ledger?.close().catch(() => undefined);
+      await this.cleanup(ledgerId).catch((cleanupErr: unknown) =>
+        this.options.logger?.error('cleanup of a ledger whose creation failed also failed', {
+          ledgerId,
+          error: String(cleanupErr),
+        }),
+      );
+      throw err;
+    }
+  }
+
+  async open(channelId: string): Promise<KvLedger> {
+    this.assertOpen();
+    const status = await this.idStore.status(channelId);
+    if (status === undefined) {
+      throw new LedgerError(
+        'LEDGER_NOT_FOUND',
+        `cannot open ledger [${channelId}], ledger does not exist`,
+      );
+    }
+    if (status !== LedgerStatus.ACTIVE) {
+      throw new LedgerError(
+        'LEDGER_NOT_FOUND',
+        `cannot open ledger [${channelId}], ledger status is [${LedgerStatus[status] ?? status}]`,
+      );
+    }
+    return this.openLedger(channelId);
+  }
+
+  private async openLedger(channelId: string): Promise<KvLedger> {
+    if (this.opened.has(channelId)) {
+      throw new LedgerError('LEDGER_ALREADY_OPEN', `ledger [${channelId}] is already open`);
+    }
+    const blockStore = await this.blockStores.open(this.location(channelId));
+    let stateDb;
+    try {
+      stateDb = await this.options.stateDatabaseProvider.open(channelId);
+    } catch (err) {
+      await blockStore.close();
+      throw err;
+    }
+    const o = this.options;
+    try {
+      const ledger = await openKvLedger({
+        channelId,
+        blockStore,
+        stateDb,
+        ...(this.history !== undefined
+          ? { historyDb: this.history.handle(channelId, blockStore) }
+          : {}),
+        ...(o.collections !== undefined ? { collections: o.collections } : {}),
+        ...(o.customTxProcessors !== undefined ? { customTxProcessors: o.customTxProcessors } : {}),
+        totalQueryLimit: o.totalQueryLimit ?? DEFAULT_TOTAL_QUERY_LIMIT,
+        ...(o.logger !== undefined ? { logger: o.logger.child?.(channelId) ?? o.logger } : {}),
+        onClose: () => this.opened.delete(channelId),
+      });
+      this.opened.set(channelId, ledger);
+      return ledger;
+    } catch (err) {
+      await blockStore.close().catch(() => undefined);
+      await stateDb.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  exists(channelId: string): Promise<boolean> {
+    return this.idStore.status(channelId).then((s) => s !== undefined);
+  }
+
+  list(): Promise<string[]> {
+    return this.idStore.ids([LedgerStatus.ACTIVE]);
+  }
+
+  /** Fabric's deletePartialLedgers. */
+  async deletePartialLedgers(): Promise<void> {
+    for (const id of await this.idStore.ids([
+      LedgerStatus.UNDER_CONSTRUCTION,
+      LedgerStatus.UNDER_DELETION,
+    ])) {
+      this.options.logger?.info(
+        'removing a ledger left partial by a crash during creation or deletion',
+        {
+          ledgerId: id,
+        },
+      );
+      await this.cleanup(id);
+    }
+  }
+
+  /** Fabric's runCleanup: drop everything of the ledger, then its id. */
+  private async cleanup(ledgerId: string): Promise<void> {
+    await this.idStore.updateStatus(ledgerId, LedgerStatus.UNDER_DELETION);
+    await this.blockStores.drop?.(this.location(ledgerId));
+    await this.options.stateDatabaseProvider.drop(ledgerId);
+    await this.history?.drop(ledgerId);
+    await this.idStore.delete(ledgerId);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const ledger of [...this.opened.values()]) await ledger.close();
+    await this.blockStores.close?.();
+    await this.history?.close();
+    await this.idStore.close();
+    await this.fileLock.close();
+  }
+}
+
+/** cscc JoinChain: a genesis block without a TRANSACTIONS_FILTER gets one of all VALID. */
+function withInitializedFilter(block: common.IBlock): common.IBlock {
+  const slot: number = common.BlockMetadataIndex.TRANSACTIONS_FILTER;
+  const slots = [...(block.metadata?.metadata ?? [])];
+  const filter = slots[slot];
+  if (filter !== undefined && filter.length > 0) return block;
+  while (slots.length <= slot) slots.push(new Uint8Array(0));
+  slots[slot] = new Uint8Array(block.data?.data?.length ?? 0);
+  return { ...block, metadata: { metadata: slots } };
+}

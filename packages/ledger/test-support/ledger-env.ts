@@ -1,0 +1,116 @@
+// A kvledger over real parts: the file block store and the history LevelDB in os.tmpdir(), and the
+// in-memory state database of @fabric-peer/statedb-testkit (kept in a store, so that a ledger can
+// be reopened over the same state as after a restart).
+import { join } from 'node:path';
+import type { StateDatabaseProvider, VersionedDB } from '@fabric-peer/api';
+import {
+  MemoryStateStore,
+  memoryStateDatabaseProvider,
+  type MemoryStateOptions,
+} from '@fabric-peer/statedb-testkit';
+import {
+  openBlockIndexDb,
+  openBlockStore,
+  openHistoryDBProvider,
+  openKvLedger,
+  type BlockIndexDb,
+  type HistoryDBProvider,
+  type KvLedger,
+  type KvLedgerOptions,
+} from '../src/index.js';
+import { tempDir } from './paths.js';
+import { TEST_CHANNEL } from './blocks.js';
+
+export interface LedgerEnv {
+  readonly dir: string;
+  readonly store: MemoryStateStore;
+  readonly provider: StateDatabaseProvider;
+  /** Opens (or reopens) the channel's ledger over the same block store, state and history. */
+  open(
+    options?: Partial<KvLedgerOptions> & { wrapState?: (db: VersionedDB) => VersionedDB },
+  ): Promise<KvLedger>;
+  /** Closes the ledgers, the history and the block index, keeping the files (state stays in memory). */
+  closeAll(): Promise<void>;
+  /** Closes what is open and removes the folder. */
+  dispose(): Promise<void>;
+}
+
+export interface LedgerEnvOptions extends MemoryStateOptions {
+  readonly channelId?: string;
+  readonly history?: boolean;
+}
+
+export function ledgerEnv(options: LedgerEnvOptions = {}): LedgerEnv {
+  const tmp = tempDir('kv');
+  const channelId = options.channelId ?? TEST_CHANNEL;
+  const store = new MemoryStateStore();
+  const provider = memoryStateDatabaseProvider({
+    store,
+    ...(options.rules !== undefined ? { rules: options.rules } : {}),
+  });
+  let indexDb: BlockIndexDb | undefined;
+  let history: HistoryDBProvider | undefined;
+  const ledgers: KvLedger[] = [];
+  return {
+    dir: tmp.dir,
+    store,
+    provider,
+    async open(o = {}) {
+      const chains = join(tmp.dir, 'chains');
+      indexDb ??= await openBlockIndexDb(chains);
+      if (options.history !== false)
+        history ??= await openHistoryDBProvider(join(tmp.dir, 'historyLeveldb'));
+      const blockStore = await openBlockStore({ dir: chains, channelId, indexDb, sync: false });
+      const raw = await provider.open(channelId);
+      const stateDb = o.wrapState ? o.wrapState(raw) : raw;
+      const { wrapState: _w, ...rest } = o;
+      let ledger: KvLedger;
+      try {
+        ledger = await openKvLedger({
+          channelId,
+          blockStore,
+          stateDb,
+          ...(history !== undefined ? { historyDb: history.handle(channelId, blockStore) } : {}),
+          ...rest,
+        });
+      } catch (err) {
+        await blockStore.close();
+        await stateDb.close();
+        throw err;
+      }
+      ledgers.push(ledger);
+      return ledger;
+    },
+    async closeAll() {
+      for (const l of ledgers.splice(0)) await l.close().catch(() => undefined);
+      await history?.close();
+      history = undefined;
+      await indexDb?.close();
+      indexDb = undefined;
+    },
+    async dispose() {
+      await this.closeAll();
+      await provider.close();
+      tmp.dispose();
+    },
+  };
+}
+
+/** A VersionedDB that forwards to `db`, with some methods replaced or added. */
+export function delegatingDb(db: VersionedDB, overrides: Partial<VersionedDB>): VersionedDB {
+  const base: VersionedDB = {
+    getState: (ns, key) => db.getState(ns, key),
+    getStateMultipleKeys: (ns, keys) => db.getStateMultipleKeys(ns, keys),
+    getStateRangeScanIterator: (ns, s, e, o) => db.getStateRangeScanIterator(ns, s, e, o),
+    validateKeyValue: (k, v) => db.validateKeyValue(k, v),
+    bytesKeySupported: () => db.bytesKeySupported(),
+    applyUpdates: (u, sp) => db.applyUpdates(u, sp),
+    getLatestSavePoint: () => db.getLatestSavePoint(),
+    close: () => db.close(),
+  };
+  if (db.loadCommittedVersions !== undefined) {
+    const load = db.loadCommittedVersions.bind(db);
+    base.loadCommittedVersions = (keys) => load(keys);
+  }
+  return { ...base, ...overrides };
+}

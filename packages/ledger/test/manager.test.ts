@@ -1,0 +1,205 @@
+// The ledger manager: the ledgersData layout, creation from a genesis block, open/list/close,
+// cleanup of ledgers a crash left half-created, the file lock, and the core.yaml keys.
+import { strict as assert } from 'node:assert';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import type { PeerConfig, StateDatabaseProvider } from '@fabric-peer/api';
+import { MemoryStateStore, memoryStateDatabaseProvider } from '@fabric-peer/statedb-testkit';
+import { common } from '@fabric-peer/protos';
+import {
+  channelIdFromBlock,
+  ledgerConfig,
+  openLedgerManager,
+  type LedgerError,
+  type LedgerManager,
+} from '../src/index.js';
+import {
+  CORPUS_CHANNEL,
+  filterOf,
+  ordererBlock,
+  peerBlock,
+  withFilter,
+} from '../test-support/corpus.js';
+import { tempDir } from '../test-support/paths.js';
+
+const code = (c: string) => (e: LedgerError) => e.code === c;
+
+describe('ledger manager', () => {
+  let tmp: { dir: string; dispose(): void };
+  let store: MemoryStateStore;
+  let provider: StateDatabaseProvider;
+  let manager: LedgerManager | undefined;
+
+  async function openManager(
+    options: { enableHistoryDatabase?: boolean } = {},
+  ): Promise<LedgerManager> {
+    provider = memoryStateDatabaseProvider({ store });
+    manager = await openLedgerManager({
+      fileSystemPath: tmp.dir,
+      stateDatabaseProvider: provider,
+      ...options,
+    });
+    return manager;
+  }
+
+  async function closeManager(): Promise<void> {
+    await manager?.close();
+    manager = undefined;
+  }
+
+  beforeEach(() => {
+    tmp = tempDir('mgr');
+    store = new MemoryStateStore();
+  });
+
+  afterEach(async () => {
+    await closeManager();
+    tmp.dispose();
+  });
+
+  it("creates a ledger from the orderer's genesis block and lays out ledgersData as Fabric", async () => {
+    const m = await openManager();
+    const genesis = ordererBlock(0);
+    assert.equal(filterOf(genesis).length, 0);
+    const ledger = await m.createFromGenesisBlock(genesis);
+    assert.equal(ledger.channelId, CORPUS_CHANNEL);
+    assert.equal(Number(ledger.getBlockchainInfo().height), 1);
+    const stored = await ledger.getBlockByNumber(0);
+    assert.deepEqual([...filterOf(stored!)], [0]);
+    assert.deepEqual(await m.list(), [CORPUS_CHANNEL]);
+    assert.ok(await m.exists(CORPUS_CHANNEL));
+    const root = join(tmp.dir, 'ledgersData');
+    assert.equal(m.rootDir, root);
+    assert.deepEqual(readdirSync(root).sort(), [
+      'chains',
+      'fileLock',
+      'historyLeveldb',
+      'ledgerProvider',
+    ]);
+    assert.ok(existsSync(join(root, 'chains', 'chains', CORPUS_CHANNEL)));
+    assert.ok(existsSync(join(root, 'chains', 'index')));
+  });
+
+  it('reopens ledgers after a restart, with their blocks, state and history', async () => {
+    let m = await openManager();
+    const ledger = await m.createFromGenesisBlock(peerBlock(0));
+    for (let n = 1; n <= 10; n++)
+      await ledger.commit(withFilter(peerBlock(n), filterOf(peerBlock(n))));
+    await closeManager();
+    m = await openManager();
+    assert.deepEqual(await m.list(), [CORPUS_CHANNEL]);
+    const again = await m.open(CORPUS_CHANNEL);
+    assert.equal(Number(again.getBlockchainInfo().height), 11);
+    const qe = await again.newQueryExecutor();
+    try {
+      assert.match(Buffer.from((await qe.getState('basic', 'asset007'))!).toString(), /asset007/);
+      let mods = 0;
+      for await (const _ of await qe.getHistoryForKey('basic', 'asset007')) mods++;
+      assert.equal(mods, 1);
+    } finally {
+      qe.done();
+    }
+  });
+
+  it('refuses duplicates, unknown ledgers and a second open of the same ledger', async () => {
+    const m = await openManager();
+    const ledger = await m.createFromGenesisBlock(peerBlock(0));
+    await assert.rejects(
+      m.createFromGenesisBlock(peerBlock(0)),
+      (e: LedgerError) =>
+        e.code === 'LEDGER_EXISTS' && /already exists with state \[ACTIVE\]/.test(e.message),
+    );
+    await assert.rejects(m.open('other'), code('LEDGER_NOT_FOUND'));
+    await assert.rejects(m.open(CORPUS_CHANNEL), code('LEDGER_ALREADY_OPEN'));
+    await ledger.close();
+    const again = await m.open(CORPUS_CHANNEL);
+    assert.equal(Number(again.getBlockchainInfo().height), 1);
+  });
+
+  it('leaves nothing behind when creation fails', async () => {
+    const m = await openManager();
+    const bad = withFilter(peerBlock(0), filterOf(peerBlock(0)));
+    bad.header!.dataHash = new Uint8Array(32);
+    await assert.rejects(m.createFromGenesisBlock(bad), code('BLOCK_DATA_HASH_MISMATCH'));
+    assert.equal(await m.exists(CORPUS_CHANNEL), false);
+    assert.deepEqual(await m.list(), []);
+    assert.ok(!existsSync(join(tmp.dir, 'ledgersData', 'chains', 'chains', CORPUS_CHANNEL)));
+    assert.deepEqual(store.channels(), []);
+    // And the channel can then be created.
+    await m.createFromGenesisBlock(peerBlock(0));
+    assert.deepEqual(await m.list(), [CORPUS_CHANNEL]);
+  });
+
+  it('removes ledgers a crash left under construction when it opens', async () => {
+    await openManager();
+    await closeManager();
+    const ids = new ClassicLevel<Uint8Array, Uint8Array>(
+      join(tmp.dir, 'ledgersData', 'ledgerProvider'),
+      {
+        keyEncoding: 'view',
+        valueEncoding: 'view',
+      },
+    );
+    await ids.open();
+    // s<id> → LedgerMetadata{status: UNDER_CONSTRUCTION}
+    await ids.put(Uint8Array.from([0x73, ...Buffer.from('halfdone')]), Uint8Array.of(0x08, 0x02));
+    assert.equal(Buffer.from((await ids.get(Uint8Array.of(0x66)))!).toString(), '2.0');
+    await ids.close();
+    const db = await memoryStateDatabaseProvider({ store }).open('halfdone');
+    await db.applyUpdates(
+      [{ namespace: 'cc', key: 'k', value: Uint8Array.of(1), version: { blockNum: 0, txNum: 0 } }],
+      { blockNum: 0, txNum: 0 },
+    );
+    assert.deepEqual(store.channels(), ['halfdone']);
+    const m = await openManager();
+    assert.equal(await m.exists('halfdone'), false);
+    assert.deepEqual(store.channels(), []);
+  });
+
+  it('holds a lock on ledgersData while open', async () => {
+    await openManager();
+    await assert.rejects(
+      openLedgerManager({
+        fileSystemPath: tmp.dir,
+        stateDatabaseProvider: memoryStateDatabaseProvider({ store }),
+      }),
+      code('DB_IN_USE'),
+    );
+  });
+
+  it('runs without a history database when it is disabled', async () => {
+    const m = await openManager({ enableHistoryDatabase: false });
+    const ledger = await m.createFromGenesisBlock(peerBlock(0));
+    assert.equal(ledger.newHistoryQueryExecutor(), undefined);
+    assert.ok(!existsSync(join(tmp.dir, 'ledgersData', 'historyLeveldb')));
+  });
+
+  it('reads the channel id from the first transaction of a block', () => {
+    assert.equal(channelIdFromBlock(peerBlock(5)), CORPUS_CHANNEL);
+    assert.throws(
+      () => channelIdFromBlock(common.Block.create({ data: { data: [] } })),
+      code('BLOCK_INVALID'),
+    );
+  });
+
+  it('reads peer.fileSystemPath, ledger.history.enableHistoryDatabase and ledger.state.totalQueryLimit', () => {
+    const values: Record<string, unknown> = {
+      'peer.fileSystemPath': 'data',
+      'ledger.history.enableHistoryDatabase': false,
+      'ledger.state.totalQueryLimit': 500,
+    };
+    const config: PeerConfig = {
+      file: '/etc/peer/core.yaml',
+      dir: '/etc/peer',
+      get: (k) => values[k],
+      durationMs: () => null,
+    };
+    assert.deepEqual(ledgerConfig(config), {
+      fileSystemPath: '/etc/peer/data',
+      enableHistoryDatabase: false,
+      totalQueryLimit: 500,
+    });
+  });
+});
