@@ -3,6 +3,9 @@
  * its own ports through CORE_* overrides unless the test is about the defaults.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort } from '@fabric-peer/testkit';
 import { cli, repoRoot } from './paths.js';
 
@@ -12,7 +15,7 @@ export interface PeerPorts {
   operations: number;
 }
 
-/** CORE_* overrides that put a peer on free ports of 127.0.0.1. */
+/** CORE_* overrides that put a peer on free ports of 127.0.0.1, with its own ledger folder. */
 export async function portEnv(): Promise<{ env: Record<string, string>; ports: PeerPorts }> {
   const ports = {
     peer: await freePort(),
@@ -22,6 +25,8 @@ export async function portEnv(): Promise<{ env: Record<string, string>; ports: P
   return {
     ports,
     env: {
+      // Its own ledgers: two peers may not share a peer.fileSystemPath.
+      CORE_PEER_FILESYSTEMPATH: mkdtempSync(join(tmpdir(), 'peer-fs-')),
       CORE_PEER_LISTENADDRESS: `127.0.0.1:${ports.peer}`,
       CORE_PEER_CHAINCODELISTENADDRESS: `127.0.0.1:${ports.chaincode}`,
       CORE_OPERATIONS_LISTENADDRESS: `127.0.0.1:${ports.operations}`,

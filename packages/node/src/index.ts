@@ -2,13 +2,9 @@
  * `@fabric-peer/node`: the peer node. Its gRPC listeners, operations server and metrics, composed
  * with the plugins core.yaml names.
  */
-export {
-  PeerNode,
-  createKernel,
-  BUILTIN_PLUGINS,
-  STOP_TIMEOUT_MS,
-  type PeerOptions,
-} from './peer.js';
+export { PeerNode, createKernel, STOP_TIMEOUT_MS, type PeerOptions } from './peer.js';
+export { builtinPackages, BUILTIN_STATE_DATABASES, ALWAYS_LOADED } from './builtins.js';
+export { LedgersService } from './ledgers.js';
 export {
   PeerGrpcServer,
   ChaincodeGrpcServer,

@@ -14,6 +14,7 @@ import {
 } from '@fabric-peer/api';
 import { Contributions, type ContributionRegistry } from '@fabric-peer/core';
 import { GrpcServer, type GrpcServerOptions } from './grpc/server.js';
+import { LedgersService } from './ledgers.js';
 import { LocalMspService } from './local-msp.js';
 import { healthService, HealthStatusBoard, HealthStatusBoardId } from './grpc/health.js';
 import { metricsInterceptor } from './grpc/metrics.js';
@@ -159,6 +160,7 @@ export function nodeModule(options: {
     bind(Build).toConstantValue(options.build);
     bind(HealthStatusBoardId).toConstantValue(new HealthStatusBoard());
     bind(LocalMspService).toSelf().inSingletonScope();
+    bind(LedgersService).toSelf().inSingletonScope();
     bind(PeerGrpcServer).toSelf().inSingletonScope();
     bind(ChaincodeGrpcServer).toSelf().inSingletonScope();
     bind(Operations).toSelf().inSingletonScope();
@@ -175,6 +177,9 @@ export const nodePlugin = definePlugin({
       'local-msp': LocalMspService,
       metrics: MetricsService,
       operations: Operations,
+      // After the operations server: a second peer on the same ports stops there ("address in
+      // use") rather than on the ledger's file lock.
+      ledgers: LedgersService,
       'peer-listener': PeerGrpcServer,
       'chaincode-listener': ChaincodeGrpcServer,
       serving: ServingMarker,

@@ -13,10 +13,8 @@ import {
   Operations,
   PeerGrpcServer,
 } from './module.js';
+import { builtinPackages } from './builtins.js';
 import type { BuildInfo, LogSpecControl } from './operations/server.js';
-
-/** Plugin packages every peer loads, whatever core.yaml says. */
-export const BUILTIN_PLUGINS: readonly string[] = ['@fabric-peer/handlers-default'];
 
 /** Budget for stopping every service on SIGTERM (the process must exit within 5 s). */
 export const STOP_TIMEOUT_MS = 4000;
@@ -33,7 +31,7 @@ export function createKernel(options: PeerOptions): Promise<Kernel> {
   return Kernel.create({
     config: options.config,
     loggerFactory: options.loggerFactory,
-    builtinPackages: BUILTIN_PLUGINS,
+    builtinPackages: builtinPackages(options.config),
     internalPlugins: [
       {
         plugin: nodePlugin,

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import * as grpcJs from '@grpc/grpc-js';
@@ -7,6 +10,8 @@ import { ConfigError } from '@fabric-peer/api';
 import { LifecycleError } from '@fabric-peer/core';
 import { LoggingSystem } from '@fabric-peer/logging';
 import { httpRequest, occupyPort, tryConnect } from '@fabric-peer/testkit';
+import { common } from '@fabric-peer/protos';
+import { LedgersService } from '../src/ledgers.js';
 import { ListenError } from '../src/listen.js';
 import { PeerNode } from '../src/peer.js';
 import { grpcCode, healthClient, ServingStatus, waitFor } from '../test-support/index.js';
@@ -16,11 +21,15 @@ const CORE_YAML = fileURLToPath(new URL('../../../../config/core.yaml', import.m
 
 const build = { Version: 'v0.0.0-test', CommitSHA: 'cafebabe' };
 
-/** Every listener on 127.0.0.1 and a port the system chooses, unless `env` says otherwise. */
+/**
+ * Every listener on 127.0.0.1 and a port the system chooses, and ledgers in a fresh folder, unless
+ * `env` says otherwise.
+ */
 function config(env: Record<string, string> = {}) {
   return loadConfig({
     path: CORE_YAML,
     env: {
+      CORE_PEER_FILESYSTEMPATH: mkdtempSync(join(tmpdir(), 'node-peer-')),
       CORE_PEER_LISTENADDRESS: '127.0.0.1:0',
       CORE_PEER_CHAINCODELISTENADDRESS: '127.0.0.1:0',
       CORE_OPERATIONS_LISTENADDRESS: '127.0.0.1:0',
@@ -68,12 +77,13 @@ describe('the sample core.yaml with port 0', () => {
 });
 
 describe('PeerNode', () => {
-  it('orders its services: local-msp, metrics, operations, peer-listener, chaincode-listener, serving', async () => {
+  it('orders its services: local-msp, metrics, operations, ledgers, peer-listener, chaincode-listener, serving', async () => {
     const { node } = await peer();
     assert.deepEqual(node.services, [
       'local-msp',
       'metrics',
       'operations',
+      'ledgers',
       'peer-listener',
       'chaincode-listener',
       'serving',
@@ -97,6 +107,7 @@ describe('PeerNode', () => {
           'local-msp',
           'metrics',
           'operations',
+          'ledgers',
           'peer-listener',
           'chaincode-listener',
           'serving',
@@ -157,13 +168,14 @@ describe('PeerNode', () => {
         'serving',
         'chaincode-listener',
         'peer-listener',
+        'ledgers',
         'operations',
         'metrics',
         'local-msp',
       ]);
       // Stopping again does nothing more.
       await node.stop();
-      assert.equal(lifecycle('stopped service').length, 6);
+      assert.equal(lifecycle('stopped service').length, 7);
     },
   );
 
@@ -214,11 +226,13 @@ describe('PeerNode', () => {
           'local-msp',
           'metrics',
           'operations',
+          'ledgers',
           'peer-listener',
           'chaincode-listener',
         ]);
         assert.deepEqual(lifecycle('stopped service'), [
           'peer-listener',
+          'ledgers',
           'operations',
           'metrics',
           'local-msp',
@@ -235,6 +249,40 @@ describe('PeerNode', () => {
       }
     },
   );
+
+  it("opens every joined channel's ledger at start, with the configured state database", async () => {
+    const fs = mkdtempSync(join(tmpdir(), 'node-ledgers-'));
+    const genesis = readFileSync(
+      fileURLToPath(
+        new URL(
+          '../../../../../shared/fixtures/fabric-2.4.9/corpus-basic/block-0.pb',
+          import.meta.url,
+        ),
+      ),
+    );
+    const first = await peer({ CORE_PEER_FILESYSTEMPATH: fs });
+    await first.node.start();
+    try {
+      const ledgers = first.node.kernel.container.get(LedgersService);
+      const created = await ledgers.manager.createFromGenesisBlock(common.Block.decode(genesis));
+      assert.equal(Number(created.getBlockchainInfo().height), 1);
+    } finally {
+      await first.node.stop();
+    }
+
+    const second = await peer({ CORE_PEER_FILESYSTEMPATH: fs });
+    await second.node.start();
+    try {
+      const again = second.node.kernel.container.get(LedgersService);
+      assert.deepEqual(again.channels(), ['mychannel']);
+      assert.equal(Number(again.ledger('mychannel')?.getBlockchainInfo().height), 1);
+      const opened = second.records().find((r) => r['msg'] === 'ledger opened');
+      assert.equal(opened?.['channel'], 'mychannel');
+      assert.equal(opened?.['height'], 1);
+    } finally {
+      await second.node.stop();
+    }
+  });
 
   it('stops start-up naming peer.mspConfigPath when the local MSP folder is missing', async () => {
     const { node, lifecycle } = await peer({ CORE_PEER_MSPCONFIGPATH: '/nonexistent/msp' });

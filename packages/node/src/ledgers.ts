@@ -1,0 +1,93 @@
+/**
+ * The peer's ledgers (Fabric's ledger manager): opened at start with the state database core.yaml
+ * chooses, every joined channel's ledger opened (and recovered from its blocks if a crash left its
+ * state or history behind), closed at stop.
+ */
+import {
+  inject,
+  injectable,
+  LoggerFactory,
+  PeerConfig,
+  PluginError,
+  type Logger,
+  type Service,
+  type StateDatabaseProvider,
+} from '@fabric-peer/api';
+import { Contributions, type ContributionRegistry } from '@fabric-peer/core';
+import {
+  ledgerConfig,
+  openLedgerManager,
+  type KvLedger,
+  type LedgerManager,
+} from '@fabric-peer/ledger';
+
+@injectable()
+export class LedgersService implements Service {
+  readonly name = 'ledgers';
+  readonly #logger: Logger;
+  #manager: LedgerManager | undefined;
+  #provider: StateDatabaseProvider | undefined;
+  readonly #ledgers = new Map<string, KvLedger>();
+
+  constructor(
+    @inject(PeerConfig) private readonly config: PeerConfig,
+    @inject(Contributions) private readonly registry: ContributionRegistry,
+    @inject(LoggerFactory) loggers: LoggerFactory,
+  ) {
+    this.#logger = loggers('ledger');
+  }
+
+  /** The ledger manager; only after start. */
+  get manager(): LedgerManager {
+    if (!this.#manager) throw new Error('the ledgers are opened when the peer starts');
+    return this.#manager;
+  }
+
+  /** The open ledger of a joined channel. */
+  ledger(channelId: string): KvLedger | undefined {
+    return this.#ledgers.get(channelId);
+  }
+
+  /** Channels whose ledgers are open. */
+  channels(): string[] {
+    return [...this.#ledgers.keys()];
+  }
+
+  async start(): Promise<void> {
+    const name = String(this.config.get('ledger.state.stateDatabase'));
+    if (!this.registry.info('stateDatabase', name)) {
+      const library = this.config.get('ledger.state.library');
+      throw new PluginError(
+        'ledger.state.stateDatabase',
+        typeof library === 'string' && library !== '' ? library : '(built-in)',
+        `no loaded plugin provides the state database "${name}"`,
+      );
+    }
+    this.#provider = this.registry.get('stateDatabase', name);
+    const settings = ledgerConfig(this.config);
+    this.#manager = await openLedgerManager({
+      ...settings,
+      stateDatabaseProvider: this.#provider,
+      logger: this.#logger,
+    });
+    for (const channelId of await this.#manager.list()) {
+      const ledger = await this.#manager.open(channelId);
+      this.#ledgers.set(channelId, ledger);
+      this.#logger.info('ledger opened', {
+        channel: channelId,
+        height: Number(ledger.getBlockchainInfo().height),
+      });
+    }
+    this.#logger.info('ledgers ready', {
+      stateDatabase: name,
+      channels: this.#ledgers.size,
+      folder: this.#manager.rootDir,
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#ledgers.clear();
+    await this.#manager?.close();
+    await this.#provider?.close();
+  }
+}
