@@ -21,7 +21,7 @@ import {
   utf8,
   TEST_CHANNEL,
 } from '../test-support/blocks.js';
-import { ledgerEnv, type LedgerEnv } from '../test-support/ledger-env.js';
+import { delegatingDb, ledgerEnv, type LedgerEnv } from '../test-support/ledger-env.js';
 
 const V = protos.TxValidationCode;
 const sha = (s: string | Uint8Array) => new Uint8Array(createHash('sha256').update(s).digest());
@@ -84,6 +84,37 @@ describe('MVCC validation and the update batch', () => {
 
   afterEach(async () => {
     await env.dispose();
+  });
+
+  it('reads every key of a block (reads and writes) from the database in one bulk load', async () => {
+    await env.closeAll();
+    const loads: string[][] = [];
+    let singles = 0;
+    ledger = await env.open({
+      wrapState: (db) =>
+        delegatingDb(db, {
+          loadCommittedVersions: (keys) => {
+            loads.push(keys.map((k) => `${k.namespace}/${k.key}`));
+            return db.loadCommittedVersions!(keys);
+          },
+          getState: (ns, key) => {
+            singles++;
+            return db.getState(ns, key);
+          },
+        }),
+    });
+    chain = ChainBuilder.after((await ledger.getBlockByNumber(0))!);
+    await put({ a: '1', b: '2' });
+    loads.length = 0;
+    const r1 = await simulate(async (sim) => {
+      await sim.getState('cc', 'a');
+      await sim.setState('cc', 'b', utf8('3'));
+      await sim.setStateMetadata('cc', 'c', new Map([['x', utf8('y')]]));
+    });
+    const res = await commit([r1.pub]);
+    assert.deepEqual([...res.validationCodes], [V.VALID]);
+    assert.deepEqual(loads, [['cc/a', 'cc/b', 'cc/c']]);
+    assert.ok(singles > 0, 'the reads still go through getState (served from the bulk cache)');
   });
 
   it('accepts reads at the committed version and refuses stale ones', async () => {

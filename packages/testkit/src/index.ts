@@ -8,6 +8,9 @@
  *   (P-384 and Ed25519 on request), made with @peculiar/x509 over Node's WebCrypto.
  * - Network ({@link freePort}, {@link occupyPort}, {@link tryConnect}, {@link httpRequest}).
  * - Fakes ({@link fakeConfig}, {@link recordingLoggers}, {@link silentLoggers}).
+ * - Synthetic chains ({@link ChainBuilder}, {@link endorserTx}, {@link configTx},
+ *   {@link rwsetBytes}): blocks with given read-write sets, numbered and hash-chained, unsigned.
+ * - A real CouchDB-protocol server ({@link startPouchDbServer}): pouchdb-server in memory.
  *
  * @packageDocumentation
  */
@@ -44,3 +47,16 @@ export {
   type FakeConfigOptions,
   type LogRecord,
 } from './fakes.js';
+export { startPouchDbServer, type TestCouchServer } from './couch.js';
+export {
+  ChainBuilder,
+  TEST_CHANNEL,
+  configTx,
+  endorserTx,
+  newTxId,
+  rwsetBytes,
+  text,
+  utf8,
+  type EndorserTxOptions,
+  type NsSets,
+} from './blocks.js';

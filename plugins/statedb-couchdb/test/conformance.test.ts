@@ -7,7 +7,7 @@ import { silentLoggers } from '@fabric-peer/testkit';
 import { runStateDbConformance } from '@fabric-peer/statedb-testkit';
 import { CouchDbStateProvider } from '../src/index.js';
 import { couchConfig } from '../test-support/config.js';
-import { startPouchDbServer, type TestCouchServer } from '../test-support/pouchdb-server.js';
+import { startPouchDbServer, type TestCouchServer } from '@fabric-peer/testkit';
 
 let server: TestCouchServer | undefined;
 before(async () => {

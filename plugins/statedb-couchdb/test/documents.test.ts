@@ -15,7 +15,7 @@ import {
   raw,
   show,
 } from '../test-support/helpers.js';
-import { startPouchDbServer, type TestCouchServer } from '../test-support/pouchdb-server.js';
+import { startPouchDbServer, type TestCouchServer } from '@fabric-peer/testkit';
 import { startProxy } from '../test-support/proxy.js';
 
 let server: TestCouchServer;

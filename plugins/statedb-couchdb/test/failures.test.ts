@@ -8,7 +8,7 @@ import { freePort, silentLoggers } from '@fabric-peer/testkit';
 import { CouchDbError, CouchDbHealthChecker } from '../src/index.js';
 import { couchConfig } from '../test-support/config.js';
 import { channelName, drain, h, newProvider, put, raw } from '../test-support/helpers.js';
-import { startPouchDbServer, type TestCouchServer } from '../test-support/pouchdb-server.js';
+import { startPouchDbServer, type TestCouchServer } from '@fabric-peer/testkit';
 import { startProxy, startSilentServer } from '../test-support/proxy.js';
 
 function isUnreachable(address: string) {

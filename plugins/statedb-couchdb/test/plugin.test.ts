@@ -13,7 +13,7 @@ import plugin, {
 } from '../src/index.js';
 import { couchConfig } from '../test-support/config.js';
 import { h, put, show } from '../test-support/helpers.js';
-import { startPouchDbServer, type TestCouchServer } from '../test-support/pouchdb-server.js';
+import { startPouchDbServer, type TestCouchServer } from '@fabric-peer/testkit';
 
 /** The plugin's own folder (tests run from dist/test). */
 const pluginDir = join(dirname(fileURLToPath(import.meta.url)), '../..');

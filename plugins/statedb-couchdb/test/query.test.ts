@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { VersionedDB } from '@fabric-peer/api';
 import { CouchDbError, type CouchDbStateProvider } from '../src/index.js';
 import { channelName, dec, del, drain, h, newProvider, put, raw } from '../test-support/helpers.js';
-import { startPouchDbServer, type TestCouchServer } from '../test-support/pouchdb-server.js';
+import { startPouchDbServer, type TestCouchServer } from '@fabric-peer/testkit';
 import { startProxy, type TestProxy } from '../test-support/proxy.js';
 
 const MARBLES = 25;

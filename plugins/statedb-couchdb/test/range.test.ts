@@ -7,7 +7,7 @@ import type { VersionedDB } from '@fabric-peer/api';
 import { compareUtf8 } from '@fabric-peer/statedb-testkit';
 import type { CouchDbStateProvider } from '../src/index.js';
 import { channelName, dec, drain, enc, esc, h, newProvider, put } from '../test-support/helpers.js';
-import { startPouchDbServer, type TestCouchServer } from '../test-support/pouchdb-server.js';
+import { startPouchDbServer, type TestCouchServer } from '@fabric-peer/testkit';
 
 const KEYS = [
   'a',

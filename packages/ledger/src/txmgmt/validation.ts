@@ -262,14 +262,19 @@ function refusedWrite(ctx: ValidationContext, rwset: TxRwSet): string | undefine
   return undefined;
 }
 
-/** Fabric's preLoadCommittedVersionOfRSet, when the database offers bulk loading. */
+/**
+ * Fabric's preLoadCommittedVersionOfRSet, when the database offers bulk loading — extended to the
+ * write sets: applying a plain upsert reads the key's committed metadata (Fabric's
+ * retrieveLatestMetadata), and one bulk read per block is far cheaper than one read per write.
+ * Only which reads are cached changes, not what is read.
+ */
 async function preloadVersions(ctx: ValidationContext, txs: readonly Tx[]): Promise<void> {
   const db = ctx.state.db;
   if (db.loadCommittedVersions === undefined) return;
   const seen = new Set<string>();
   const keys: { namespace: string; key: string }[] = [];
   const add = (namespace: string, key: string): void => {
-    const id = JSON.stringify([namespace, key]);
+    const id = `${namespace}\u0000${key}`;
     if (seen.has(id)) return;
     seen.add(id);
     keys.push({ namespace, key });
@@ -277,10 +282,13 @@ async function preloadVersions(ctx: ValidationContext, txs: readonly Tx[]): Prom
   for (const tx of txs) {
     for (const ns of tx.rwset.nsRwSets) {
       for (const r of ns.kvRwSet.reads) add(ns.namespace, r.key);
+      for (const w of ns.kvRwSet.writes) add(ns.namespace, w.key);
+      for (const m of ns.kvRwSet.metadataWrites) add(ns.namespace, m.key);
       for (const c of ns.collHashedRwSets) {
-        for (const r of c.hashedRwSet.hashedReads) {
-          add(hashedDataNamespace(ns.namespace, c.collectionName), ctx.state.hashedKey(r.keyHash));
-        }
+        const hashedNs = hashedDataNamespace(ns.namespace, c.collectionName);
+        for (const r of c.hashedRwSet.hashedReads) add(hashedNs, ctx.state.hashedKey(r.keyHash));
+        for (const w of c.hashedRwSet.hashedWrites) add(hashedNs, ctx.state.hashedKey(w.keyHash));
+        for (const m of c.hashedRwSet.metadataWrites) add(hashedNs, ctx.state.hashedKey(m.keyHash));
       }
     }
   }

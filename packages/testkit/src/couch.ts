@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { freePort } from '@fabric-peer/testkit';
+import { freePort } from './net.js';
 
 /** A running server. */
 export interface TestCouchServer {
