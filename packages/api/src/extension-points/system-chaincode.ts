@@ -22,6 +22,11 @@ export interface SystemChaincodeStub {
   getState(key: string): Promise<Uint8Array>;
   putState(key: string, value: Uint8Array): Promise<void>;
   deleteState(key: string): Promise<void>;
+  /** Keys in [startKey, endKey) of the chaincode's namespace ('' for an open end), in key order. */
+  getStateByRange(
+    startKey: string,
+    endKey: string,
+  ): Promise<{ readonly key: string; readonly value: Uint8Array }[]>;
 }
 
 export interface SystemChaincode {
