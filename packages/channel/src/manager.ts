@@ -97,7 +97,7 @@ export function checkJoinBlock(block: common.IBlock): void {
     const env = common.Envelope.decode(first);
     const payload = common.Payload.decode(env.payload);
     const chdr = common.ChannelHeader.decode(payload.header?.channelHeader ?? new Uint8Array());
-    if (chdr.type !== common.HeaderType.CONFIG) {
+    if (chdr.type !== (common.HeaderType.CONFIG as number)) {
       throw new Error(`invalid type ${chdr.type}, expected ${common.HeaderType.CONFIG}`);
     }
     configEnv = common.ConfigEnvelope.decode(payload.data);
