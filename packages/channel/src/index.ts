@@ -4,6 +4,12 @@
  *
  * @packageDocumentation
  */
-export { Acls, Channels, type Channel, type ChannelListener, type ChannelRegistry } from './types.js';
+export {
+  Acls,
+  Channels,
+  type Channel,
+  type ChannelListener,
+  type ChannelRegistry,
+} from './types.js';
 export { ChannelManager, checkJoinBlock, type ChannelManagerOptions } from './manager.js';
 export { ChannelError, type ChannelErrorCode } from './errors.js';

@@ -102,11 +102,16 @@ export function checkJoinBlock(block: common.IBlock): void {
     }
     configEnv = common.ConfigEnvelope.decode(payload.data);
   } catch (err) {
-    throw new ChannelError('INVALID_CONFIG_BLOCK', `Bad configuration envelope: ${messageOf(err)}`, {
-      cause: err,
-    });
+    throw new ChannelError(
+      'INVALID_CONFIG_BLOCK',
+      `Bad configuration envelope: ${messageOf(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
-  if (!configEnv.config) throw new ChannelError('INVALID_CONFIG_BLOCK', 'Nil config envelope Config');
+  if (!configEnv.config)
+    throw new ChannelError('INVALID_CONFIG_BLOCK', 'Nil config envelope Config');
   const group = configEnv.config.channelGroup;
   if (!group) throw new ChannelError('INVALID_CONFIG_BLOCK', 'Nil channel group');
   if (!group.groups || Object.keys(group.groups).length === 0) {

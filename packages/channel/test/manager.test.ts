@@ -56,7 +56,7 @@ void describe('ChannelManager', () => {
     }
   });
 
-  void it('refuses blocks that are not config blocks, with Fabric\'s messages', () => {
+  void it("refuses blocks that are not config blocks, with Fabric's messages", () => {
     assert.throws(() => checkJoinBlock(new common.Block()), /no envelope/);
     const block = common.Block.decode(net.genesis);
     const env = common.Envelope.decode(block.data!.data![0]!);
@@ -68,7 +68,8 @@ void describe('ChannelManager', () => {
     block.data!.data![0] = common.Envelope.encode(env).finish();
     assert.throws(
       () => checkJoinBlock(block),
-      (err) => codeOf(err) === 'INVALID_CONFIG_BLOCK' && /Bad configuration envelope/.test(String(err)),
+      (err) =>
+        codeOf(err) === 'INVALID_CONFIG_BLOCK' && /Bad configuration envelope/.test(String(err)),
     );
   });
 });
