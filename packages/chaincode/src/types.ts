@@ -4,11 +4,7 @@
  * is (Fabric's persistence / ccprovider), and how a proposal runs it (Fabric's ChaincodeSupport).
  */
 import type { ChaincodePackage } from '@fabric-peer/api';
-import type {
-  HistoryQueryExecutor,
-  SimpleQueryExecutor,
-  TxSimulator,
-} from '@fabric-peer/ledger';
+import type { HistoryQueryExecutor, SimpleQueryExecutor, TxSimulator } from '@fabric-peer/ledger';
 import type { protos } from '@fabric-peer/protos';
 
 /** What running a chaincode on a channel needs to know (Fabric's lifecycle.ChaincodeEndorsementInfo). */
@@ -120,7 +116,9 @@ export interface ChaincodeSupport {
   launch(chaincodeId: string): Promise<void>;
 }
 /** Identifier of the peer's {@link ChaincodeSupport}. */
-export const ChaincodeSupportId: unique symbol = Symbol.for('@fabric-peer/chaincode/ChaincodeSupport');
+export const ChaincodeSupportId: unique symbol = Symbol.for(
+  '@fabric-peer/chaincode/ChaincodeSupport',
+);
 
 /** The chaincode id a system chaincode registers under. */
 export function systemChaincodeId(name: string): string {

@@ -1,0 +1,105 @@
+/**
+ * The chaincode message stream the handler runs over, whatever carries it: a grpc-js server stream
+ * (ChaincodeSupport.Register), a grpc-js client stream (Chaincode.Connect to a chaincode server),
+ * or the in-memory stream of system chaincodes (Fabric's ccintf.ChaincodeStream).
+ */
+import type { protos } from '@fabric-peer/protos';
+
+/** A message as received: a decoded protos.ChaincodeMessage, or an object of the same shape. */
+export interface InboundMessage {
+  readonly type: protos.ChaincodeMessage.Type;
+  readonly payload: Uint8Array;
+  readonly txid: string;
+  readonly channelId: string;
+  readonly proposal?: protos.SignedProposal.$Properties | null;
+  readonly chaincodeEvent?: protos.ChaincodeEvent.$Properties | null;
+}
+
+/** A message to send: any object with the ChaincodeMessage properties. */
+export type OutboundMessage = protos.ChaincodeMessage.$Properties;
+
+/** Where a stream delivers what it receives. */
+export interface StreamSink {
+  message(msg: InboundMessage): void;
+  /** Called once when the stream ends, with the error that ended it if any. */
+  end(err?: Error): void;
+}
+
+export interface ChaincodeStream {
+  /** Sends one message; throws when the stream is closed. */
+  send(msg: OutboundMessage): void;
+  /** Starts delivering received messages (once). */
+  start(sink: StreamSink): void;
+  /** Ends the stream from this side; `err` tells the other side why, where the transport can. */
+  close(err?: Error): void;
+  /**
+   * Checks that the other end may register as `chaincodeId` (TLS client certificate binding);
+   * throws when it may not. Absent where nothing is to check.
+   */
+  authenticate?(chaincodeId: string): void;
+}
+
+/** The parts of a grpc-js duplex call (server or client side) the adapter uses. */
+export interface GrpcDuplexCall {
+  write(msg: OutboundMessage): boolean;
+  end(): void;
+  on(event: 'data', listener: (msg: InboundMessage) => void): unknown;
+  on(event: 'end' | 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/**
+ * Adapts a grpc-js duplex call. `abort` ends the call with an error (a server call's destroy, a
+ * client call's cancel); `onClosed` runs once the stream is over (to close a client channel).
+ */
+export function grpcChaincodeStream(
+  call: GrpcDuplexCall,
+  options: {
+    abort?: (err: Error) => void;
+    onClosed?: () => void;
+    authenticate?: (chaincodeId: string) => void;
+  } = {},
+): ChaincodeStream {
+  let closed = false;
+  let sink: StreamSink | undefined;
+  const finish = (err?: Error): void => {
+    if (closed) return;
+    closed = true;
+    sink?.end(err);
+    options.onClosed?.();
+  };
+  const stream: ChaincodeStream = {
+    send(msg) {
+      if (closed) throw new Error('chaincode stream is closed');
+      call.write(msg);
+    },
+    start(s) {
+      sink = s;
+      call.on('data', (msg) => {
+        if (!closed) s.message(msg);
+      });
+      call.on('end', () => {
+        finish();
+        try {
+          call.end();
+        } catch {
+          // already ended
+        }
+      });
+      call.on('close', () => finish());
+      call.on('error', (err) => finish(err));
+    },
+    close(err) {
+      if (closed) return;
+      try {
+        if (err !== undefined && options.abort !== undefined) options.abort(err);
+        else call.end();
+      } catch {
+        // the transport is gone already
+      }
+      finish(err);
+    },
+  };
+  if (options.authenticate !== undefined) stream.authenticate = options.authenticate;
+  return stream;
+}
