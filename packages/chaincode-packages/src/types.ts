@@ -46,6 +46,11 @@ export interface LegacyChaincode {
   readonly data: Uint8Array;
   /** The stored ChaincodeDeploymentSpec bytes. */
   readonly deploymentSpec: Uint8Array;
+  /**
+   * The instantiation policy (marshaled SignaturePolicyEnvelope) of a package installed as a
+   * SignedChaincodeDeploymentSpec; absent for a plain CDS (lscc then uses the channel's default).
+   */
+  readonly instantiationPolicy?: Uint8Array;
 }
 
 /**
@@ -67,4 +72,3 @@ export interface LegacyChaincodeStore {
 export const LegacyChaincodeStoreId: unique symbol = Symbol.for(
   '@fabric-peer/chaincode-packages/LegacyChaincodeStore',
 );
-
