@@ -27,6 +27,8 @@ export interface SystemChaincodeStub {
     startKey: string,
     endKey: string,
   ): Promise<{ readonly key: string; readonly value: Uint8Array }[]>;
+  /** Sets the transaction's chaincode event (lscc upgrade sets one); optional for stubs. */
+  setEvent?(name: string, payload: Uint8Array): void;
 }
 
 export interface SystemChaincode {

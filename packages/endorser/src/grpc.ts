@@ -1,0 +1,48 @@
+/**
+ * The `protos.Endorser` gRPC service over a ProposalProcessor (the auth-filter chain in front of
+ * the endorser). As Fabric's server, an error the processor throws is the call's status (UNKNOWN
+ * with the error's message, which is what grpc-go sends for a plain error); a ProposalResponse,
+ * whatever its status, is a successful call.
+ */
+import {
+  status,
+  type ServiceDefinition,
+  type ServiceError,
+  type UntypedServiceImplementation,
+  type sendUnaryData,
+  type ServerUnaryCall,
+} from '@grpc/grpc-js';
+import type { CallContext, ProposalProcessor } from '@fabric-peer/api';
+import { EndorserService, type protos } from '@fabric-peer/protos';
+import { messageOf } from './errors.js';
+
+export function endorserGrpcService(
+  processor: ProposalProcessor,
+): [ServiceDefinition, UntypedServiceImplementation] {
+  const processProposal = (
+    call: ServerUnaryCall<protos.SignedProposal, protos.IProposalResponse>,
+    callback: sendUnaryData<protos.IProposalResponse>,
+  ): void => {
+    const abort = new AbortController();
+    call.once('cancelled', () => abort.abort());
+    const context: CallContext = { remoteAddress: call.getPeer(), signal: abort.signal };
+    let answer: Promise<protos.IProposalResponse>;
+    try {
+      answer = processor.processProposal(call.request, context);
+    } catch (err) {
+      answer = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    answer.then(
+      (response) => callback(null, response),
+      (err: unknown) => {
+        const error: Partial<ServiceError> = {
+          code: status.UNKNOWN,
+          details: messageOf(err),
+          message: messageOf(err),
+        };
+        callback(error);
+      },
+    );
+  };
+  return [EndorserService, { processProposal }];
+}
