@@ -27,3 +27,4 @@ export {
   type BuildGenesisOptions,
   type GenesisBlock,
 } from './genesis.js';
+export { implicitMetaFromString, signaturePolicyFromString } from './policy-dsl.js';

@@ -3,8 +3,16 @@
  * with the plugins core.yaml names.
  */
 export { PeerNode, createKernel, STOP_TIMEOUT_MS, type PeerOptions } from './peer.js';
-export { builtinPackages, BUILTIN_STATE_DATABASES, ALWAYS_LOADED } from './builtins.js';
+export {
+  builtinPackages,
+  BUILTIN_STATE_DATABASES,
+  BUILTIN_VM_PROVIDERS,
+  ALWAYS_LOADED,
+} from './builtins.js';
 export { LedgersService } from './ledgers.js';
+export { ChannelsService } from './channels.js';
+export { ChaincodeService } from './chaincode.js';
+export { EndorserService } from './endorser.js';
 export {
   PeerGrpcServer,
   ChaincodeGrpcServer,

@@ -1,7 +1,7 @@
 /**
  * The peer's ledgers (Fabric's ledger manager): opened at start with the state database core.yaml
- * chooses, every joined channel's ledger opened (and recovered from its blocks if a crash left its
- * state or history behind), closed at stop.
+ * chooses, closed at stop. The channels service opens each joined channel's ledger (recovering it
+ * from its blocks if a crash left its state or history behind).
  */
 import {
   inject,
@@ -14,12 +14,7 @@ import {
   type StateDatabaseProvider,
 } from '@fabric-peer/api';
 import { Contributions, type ContributionRegistry } from '@fabric-peer/core';
-import {
-  ledgerConfig,
-  openLedgerManager,
-  type KvLedger,
-  type LedgerManager,
-} from '@fabric-peer/ledger';
+import { ledgerConfig, openLedgerManager, type LedgerManager } from '@fabric-peer/ledger';
 
 @injectable()
 export class LedgersService implements Service {
@@ -27,7 +22,6 @@ export class LedgersService implements Service {
   readonly #logger: Logger;
   #manager: LedgerManager | undefined;
   #provider: StateDatabaseProvider | undefined;
-  readonly #ledgers = new Map<string, KvLedger>();
 
   constructor(
     @inject(PeerConfig) private readonly config: PeerConfig,
@@ -41,16 +35,6 @@ export class LedgersService implements Service {
   get manager(): LedgerManager {
     if (!this.#manager) throw new Error('the ledgers are opened when the peer starts');
     return this.#manager;
-  }
-
-  /** The open ledger of a joined channel. */
-  ledger(channelId: string): KvLedger | undefined {
-    return this.#ledgers.get(channelId);
-  }
-
-  /** Channels whose ledgers are open. */
-  channels(): string[] {
-    return [...this.#ledgers.keys()];
   }
 
   async start(): Promise<void> {
@@ -70,23 +54,10 @@ export class LedgersService implements Service {
       stateDatabaseProvider: this.#provider,
       logger: this.#logger,
     });
-    for (const channelId of await this.#manager.list()) {
-      const ledger = await this.#manager.open(channelId);
-      this.#ledgers.set(channelId, ledger);
-      this.#logger.info('ledger opened', {
-        channel: channelId,
-        height: Number(ledger.getBlockchainInfo().height),
-      });
-    }
-    this.#logger.info('ledgers ready', {
-      stateDatabase: name,
-      channels: this.#ledgers.size,
-      folder: this.#manager.rootDir,
-    });
+    this.#logger.info('ledgers ready', { stateDatabase: name, folder: this.#manager.rootDir });
   }
 
   async stop(): Promise<void> {
-    this.#ledgers.clear();
     await this.#manager?.close();
     await this.#provider?.close();
   }

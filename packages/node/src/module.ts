@@ -13,65 +13,26 @@ import {
   type Service,
 } from '@fabric-peer/api';
 import { Contributions, type ContributionRegistry } from '@fabric-peer/core';
-import { GrpcServer, type GrpcServerOptions } from './grpc/server.js';
+import { ChannelsService } from './channels.js';
 import { LedgersService } from './ledgers.js';
 import { LocalMspService } from './local-msp.js';
-import { healthService, HealthStatusBoard, HealthStatusBoardId } from './grpc/health.js';
-import { metricsInterceptor } from './grpc/metrics.js';
+import { HealthStatusBoard, HealthStatusBoardId } from './grpc/health.js';
+import { ChaincodeGrpcServer, PeerGrpcServer } from './grpc/listeners.js';
 import { parseHostPort } from './listen.js';
 import { DisabledProvider } from './metrics/disabled.js';
 import { PrometheusProvider } from './metrics/prometheus.js';
 import { StatsdProvider } from './metrics/statsd.js';
 import { OperationsServer, type BuildInfo, type LogSpecControl } from './operations/server.js';
-import {
-  chaincodeListener,
-  metricsSettings,
-  operationsTls,
-  peerListener,
-  type ListenerSettings,
-} from './settings.js';
+import { metricsSettings, operationsTls } from './settings.js';
+import { ChaincodeService } from './chaincode.js';
+import { EndorserService } from './endorser.js';
+
+export { ChaincodeGrpcServer, PeerGrpcServer };
 
 /** Identifier of the logging system's spec control (for `/logspec`). */
 export const LogSpec: unique symbol = Symbol.for('@fabric-peer/node/LogSpec');
 /** Identifier of the build information (for `/version`). */
 export const Build: unique symbol = Symbol.for('@fabric-peer/node/Build');
-
-/** A listener's server options: its settings plus Fabric's gRPC metrics and the node logger. */
-function serverOptions(
-  settings: ListenerSettings,
-  metrics: MetricsProvider,
-  loggers: LoggerFactory,
-): GrpcServerOptions {
-  return { ...settings, interceptors: [metricsInterceptor(metrics)], logger: loggers('node.grpc') };
-}
-
-/** The peer listener (`peer.listenAddress`): Endorser, Deliver, Gateway... register here. */
-@injectable()
-export class PeerGrpcServer extends GrpcServer {
-  constructor(
-    @inject(PeerConfig) config: PeerConfig,
-    @inject(MetricsProvider) metrics: MetricsProvider,
-    @inject(LoggerFactory) loggers: LoggerFactory,
-    @inject(HealthStatusBoardId) health: HealthStatusBoard,
-  ) {
-    super(serverOptions(peerListener(config), metrics, loggers));
-    this.addService(...healthService(health));
-  }
-}
-
-/** The chaincode listener (`peer.chaincodeListenAddress`): ChaincodeSupport registers here. */
-@injectable()
-export class ChaincodeGrpcServer extends GrpcServer {
-  constructor(
-    @inject(PeerConfig) config: PeerConfig,
-    @inject(MetricsProvider) metrics: MetricsProvider,
-    @inject(LoggerFactory) loggers: LoggerFactory,
-    @inject(HealthStatusBoardId) health: HealthStatusBoard,
-  ) {
-    super(serverOptions(chaincodeListener(config), metrics, loggers));
-    this.addService(...healthService(health));
-  }
-}
 
 /** The operations server, fed by the registry's health checkers. */
 @injectable()
@@ -161,6 +122,9 @@ export function nodeModule(options: {
     bind(HealthStatusBoardId).toConstantValue(new HealthStatusBoard());
     bind(LocalMspService).toSelf().inSingletonScope();
     bind(LedgersService).toSelf().inSingletonScope();
+    bind(ChannelsService).toSelf().inSingletonScope();
+    bind(ChaincodeService).toSelf().inSingletonScope();
+    bind(EndorserService).toSelf().inSingletonScope();
     bind(PeerGrpcServer).toSelf().inSingletonScope();
     bind(ChaincodeGrpcServer).toSelf().inSingletonScope();
     bind(Operations).toSelf().inSingletonScope();
@@ -180,6 +144,9 @@ export const nodePlugin = definePlugin({
       // After the operations server: a second peer on the same ports stops there ("address in
       // use") rather than on the ledger's file lock.
       ledgers: LedgersService,
+      channels: ChannelsService,
+      chaincode: ChaincodeService,
+      endorser: EndorserService,
       'peer-listener': PeerGrpcServer,
       'chaincode-listener': ChaincodeGrpcServer,
       serving: ServingMarker,

@@ -11,7 +11,7 @@ import { LifecycleError } from '@fabric-peer/core';
 import { LoggingSystem } from '@fabric-peer/logging';
 import { httpRequest, occupyPort, tryConnect } from '@fabric-peer/testkit';
 import { common } from '@fabric-peer/protos';
-import { LedgersService } from '../src/ledgers.js';
+import { ChannelsService } from '../src/channels.js';
 import { ListenError } from '../src/listen.js';
 import { PeerNode } from '../src/peer.js';
 import { grpcCode, healthClient, ServingStatus, waitFor } from '../test-support/index.js';
@@ -77,13 +77,16 @@ describe('the sample core.yaml with port 0', () => {
 });
 
 describe('PeerNode', () => {
-  it('orders its services: local-msp, metrics, operations, ledgers, peer-listener, chaincode-listener, serving', async () => {
+  it('orders its services: local-msp, metrics, operations, ledgers, channels, chaincode, endorser, peer-listener, chaincode-listener, serving', async () => {
     const { node } = await peer();
     assert.deepEqual(node.services, [
       'local-msp',
       'metrics',
       'operations',
       'ledgers',
+      'channels',
+      'chaincode',
+      'endorser',
       'peer-listener',
       'chaincode-listener',
       'serving',
@@ -108,6 +111,9 @@ describe('PeerNode', () => {
           'metrics',
           'operations',
           'ledgers',
+          'channels',
+          'chaincode',
+          'endorser',
           'peer-listener',
           'chaincode-listener',
           'serving',
@@ -168,6 +174,9 @@ describe('PeerNode', () => {
         'serving',
         'chaincode-listener',
         'peer-listener',
+        'endorser',
+        'chaincode',
+        'channels',
         'ledgers',
         'operations',
         'metrics',
@@ -175,7 +184,7 @@ describe('PeerNode', () => {
       ]);
       // Stopping again does nothing more.
       await node.stop();
-      assert.equal(lifecycle('stopped service').length, 7);
+      assert.equal(lifecycle('stopped service').length, 10);
     },
   );
 
@@ -227,11 +236,17 @@ describe('PeerNode', () => {
           'metrics',
           'operations',
           'ledgers',
+          'channels',
+          'chaincode',
+          'endorser',
           'peer-listener',
           'chaincode-listener',
         ]);
         assert.deepEqual(lifecycle('stopped service'), [
           'peer-listener',
+          'endorser',
+          'chaincode',
+          'channels',
           'ledgers',
           'operations',
           'metrics',
@@ -263,9 +278,9 @@ describe('PeerNode', () => {
     const first = await peer({ CORE_PEER_FILESYSTEMPATH: fs });
     await first.node.start();
     try {
-      const ledgers = first.node.kernel.container.get(LedgersService);
-      const created = await ledgers.manager.createFromGenesisBlock(common.Block.decode(genesis));
-      assert.equal(Number(created.getBlockchainInfo().height), 1);
+      const channels = first.node.kernel.container.get(ChannelsService);
+      const joined = await channels.registry.join(common.Block.decode(genesis));
+      assert.equal(Number(joined.ledger.getBlockchainInfo().height), 1);
     } finally {
       await first.node.stop();
     }
@@ -273,12 +288,13 @@ describe('PeerNode', () => {
     const second = await peer({ CORE_PEER_FILESYSTEMPATH: fs });
     await second.node.start();
     try {
-      const again = second.node.kernel.container.get(LedgersService);
-      assert.deepEqual(again.channels(), ['mychannel']);
-      assert.equal(Number(again.ledger('mychannel')?.getBlockchainInfo().height), 1);
-      const opened = second.records().find((r) => r['msg'] === 'ledger opened');
-      assert.equal(opened?.['channel'], 'mychannel');
-      assert.equal(opened?.['height'], 1);
+      const again = second.node.kernel.container.get(ChannelsService);
+      assert.deepEqual(again.registry.ids(), ['mychannel']);
+      const channel = again.registry.get('mychannel');
+      assert.equal(Number(channel?.ledger.getBlockchainInfo().height), 1);
+      assert.deepEqual([...(channel?.bundle().capabilities.application?.names ?? [])], ['V2_0']);
+      const restored = second.records().find((r) => r['msg'] === 'channel restored');
+      assert.equal(restored?.['channel'], 'mychannel');
     } finally {
       await second.node.stop();
     }

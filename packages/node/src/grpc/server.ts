@@ -38,6 +38,8 @@ export class GrpcServer implements Service {
   readonly #services: string[] = [];
   #port = 0;
   #started = false;
+  /** Client roots required on top of the configured ones (the chaincode CA). */
+  #requiredClientRoots: Buffer[] = [];
   /** Calls in progress, so that stop() can end them when the grace period runs out. */
   readonly #calls = new Set<grpc.ServerInterceptingCall>();
 
@@ -94,17 +96,26 @@ export class GrpcServer implements Service {
     if (first) this.#services.push(first.path.split('/')[1] ?? first.path);
   }
 
+  /**
+   * With TLS, requires every client to present a certificate chaining to `rootPem` (or a configured
+   * root); only before start. The chaincode listener uses it for the peer's chaincode CA.
+   */
+  requireClientCertificates(rootPem: string): void {
+    if (this.#started) throw new Error(`${this.name}: client roots must be set before start`);
+    this.#requiredClientRoots.push(Buffer.from(rootPem));
+  }
+
   #credentials(): grpc.ServerCredentials {
     const tls = this.options.tls;
     if (!tls) return grpc.ServerCredentials.createInsecure();
-    const roots =
-      tls.clientAuthRequired && tls.clientRootCAs.length > 0
-        ? Buffer.concat([...tls.clientRootCAs])
-        : null;
+    const required = this.#requiredClientRoots.length > 0;
+    const clientAuth = tls.clientAuthRequired || required;
+    const all = [...tls.clientRootCAs, ...this.#requiredClientRoots];
+    const roots = clientAuth && all.length > 0 ? Buffer.concat(all) : null;
     return grpc.ServerCredentials.createSsl(
       roots,
       [{ private_key: tls.key, cert_chain: tls.cert }],
-      tls.clientAuthRequired,
+      clientAuth,
     );
   }
 
@@ -123,7 +134,8 @@ export class GrpcServer implements Service {
       listener: this.name,
       address: `${host}:${this.#port}`,
       tls: this.options.tls !== undefined,
-      clientAuthRequired: this.options.tls?.clientAuthRequired ?? false,
+      clientAuthRequired:
+        (this.options.tls?.clientAuthRequired ?? false) || this.#requiredClientRoots.length > 0,
       services: this.#services.join(','),
     });
   }

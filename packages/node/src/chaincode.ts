@@ -1,0 +1,167 @@
+/**
+ * Chaincode support in the node (Fabric's peer start-up around chaincode): the installed-package
+ * stores under `peer.fileSystemPath`, the definition sources, ChaincodeSupport with the runtimes
+ * `vm.providers` lists (in order), its service on the chaincode listener (requiring the chaincode
+ * CA's client certificates when TLS is on), and the system chaincodes `chaincode.system` enables.
+ */
+import {
+  inject,
+  injectable,
+  LoggerFactory,
+  MetricsProvider,
+  PeerConfig,
+  PluginError,
+  type Logger,
+  type Service,
+  type SystemChaincode,
+  type VmProvider,
+} from '@fabric-peer/api';
+import {
+  chaincodeSettings,
+  ChaincodeSupportImpl,
+  createChaincodeDefinitions,
+  type ChaincodeDefinitionSource,
+} from '@fabric-peer/chaincode';
+import {
+  FileChaincodePackageStore,
+  FileLegacyChaincodeStore,
+  InstalledChaincodesImpl,
+} from '@fabric-peer/chaincode-packages';
+import { Contributions, selections, type ContributionRegistry } from '@fabric-peer/core';
+import { Cscc, LegacyDefinitions, Lscc, Qscc } from '@fabric-peer/scc';
+import { ChannelsService } from './channels.js';
+import { ChaincodeGrpcServer } from './grpc/listeners.js';
+
+/** System chaincodes this peer provides itself; others come from plugins. */
+const BUILTIN_SCCS = ['lscc', 'qscc', 'cscc'] as const;
+/** Enabled in Fabric's sample core.yaml but not provided yet. */
+const NOT_YET = new Set(['_lifecycle']);
+
+@injectable()
+export class ChaincodeService implements Service {
+  readonly name = 'chaincode';
+  readonly dependsOn = ['channels'];
+  readonly #logger: Logger;
+  readonly #systemNames = new Set<string>();
+  #support: ChaincodeSupportImpl | undefined;
+  #definitions: ChaincodeDefinitionSource | undefined;
+
+  constructor(
+    @inject(PeerConfig) private readonly config: PeerConfig,
+    @inject(Contributions) private readonly registry: ContributionRegistry,
+    @inject(ChannelsService) private readonly channels: ChannelsService,
+    @inject(ChaincodeGrpcServer) private readonly listener: ChaincodeGrpcServer,
+    @inject(LoggerFactory) private readonly loggers: LoggerFactory,
+    @inject(MetricsProvider) private readonly metrics: MetricsProvider,
+  ) {
+    this.#logger = loggers('chaincode');
+  }
+
+  /** ChaincodeSupport; only after start. */
+  get support(): ChaincodeSupportImpl {
+    if (!this.#support) throw new Error('chaincode support starts with the peer');
+    return this.#support;
+  }
+
+  /** Where chaincode definitions come from; only after start. */
+  get definitions(): ChaincodeDefinitionSource {
+    if (!this.#definitions) throw new Error('chaincode support starts with the peer');
+    return this.#definitions;
+  }
+
+  /** Names of the deployed system chaincodes. */
+  get systemChaincodes(): ReadonlySet<string> {
+    return this.#systemNames;
+  }
+
+  async start(): Promise<void> {
+    const { config, loggers } = this;
+    const legacyStore = FileLegacyChaincodeStore.fromConfig(config, loggers);
+    const installed = new InstalledChaincodesImpl({
+      packages: FileChaincodePackageStore.fromConfig(config, loggers),
+      legacy: legacyStore,
+    });
+    this.#definitions = createChaincodeDefinitions({
+      systemChaincodes: this.#systemNames,
+      legacy: new LegacyDefinitions({ store: legacyStore }),
+    });
+    const support = new ChaincodeSupportImpl({
+      definitions: this.#definitions,
+      installed,
+      channels: this.channels.registry,
+      acl: this.channels.acl,
+      runtimes: this.#runtimes(),
+      settings: chaincodeSettings(config),
+      logger: this.#logger,
+      metrics: this.metrics,
+    });
+    await support.start();
+    this.listener.addService(...support.grpcService());
+    const root = support.tlsRootCertPem();
+    if (root !== undefined) this.listener.requireClientCertificates(root);
+    this.#support = support;
+
+    for (const scc of this.#systemChaincodes(legacyStore)) {
+      this.#systemNames.add(scc.name);
+      await support.deploySystemChaincode(scc);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.#support?.stop();
+  }
+
+  /** The providers of `vm.providers`, in order, each built once (on first launch). */
+  #runtimes(): () => readonly VmProvider[] {
+    const chosen = selections(this.config, 'vmProvider');
+    for (const s of chosen) {
+      if (!this.registry.info('vmProvider', s.name)) {
+        throw new PluginError(
+          `${s.key}.name`,
+          s.library ?? '(built-in)',
+          `no loaded plugin provides the chaincode runtime "${s.name}"`,
+        );
+      }
+    }
+    let providers: VmProvider[] | undefined;
+    return () => (providers ??= chosen.map((s) => this.registry.get('vmProvider', s.name)));
+  }
+
+  /** The system chaincodes `chaincode.system` enables, built-in ones first. */
+  #systemChaincodes(store: FileLegacyChaincodeStore): SystemChaincode[] {
+    const { registry: channels, acl } = this.channels;
+    const out: SystemChaincode[] = [];
+    for (const s of selections(this.config, 'systemChaincode')) {
+      switch (s.name) {
+        case 'lscc':
+          out.push(
+            new Lscc({
+              channels,
+              acl,
+              store,
+              systemChaincodes: this.#systemNames,
+              logger: this.loggers('scc.lscc'),
+            }),
+          );
+          break;
+        case 'qscc':
+          out.push(new Qscc({ channels, acl }));
+          break;
+        case 'cscc':
+          out.push(new Cscc({ channels, acl, logger: this.loggers('scc.cscc') }));
+          break;
+        default:
+          if (NOT_YET.has(s.name)) {
+            this.#logger.info('system chaincode not provided yet', { chaincode: s.name });
+          } else {
+            out.push(this.registry.get('systemChaincode', s.name));
+          }
+      }
+    }
+    const order = (name: string) => {
+      const i = (BUILTIN_SCCS as readonly string[]).indexOf(name);
+      return i < 0 ? BUILTIN_SCCS.length : i;
+    };
+    return out.sort((a, b) => order(a.name) - order(b.name));
+  }
+}

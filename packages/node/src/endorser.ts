@@ -1,0 +1,84 @@
+/**
+ * The Endorser service on the peer listener: Fabric's endorser behind the auth filters
+ * `peer.handlers.authFilters` chains (in order), with the decorators `peer.handlers.decorators`
+ * lists and the endorsement plugins `peer.handlers.endorsers` maps.
+ */
+import {
+  inject,
+  injectable,
+  LoggerFactory,
+  MetricsProvider,
+  PeerConfig,
+  PluginError,
+  type Service,
+} from '@fabric-peer/api';
+import {
+  authFilterChain,
+  Contributions,
+  decorators,
+  endorsementPlugin,
+  type ContributionRegistry,
+} from '@fabric-peer/core';
+import { Endorser, endorserGrpcService } from '@fabric-peer/endorser';
+import { ChaincodeService } from './chaincode.js';
+import { ChannelsService } from './channels.js';
+import { PeerGrpcServer } from './grpc/listeners.js';
+import { LocalMspService } from './local-msp.js';
+
+@injectable()
+export class EndorserService implements Service {
+  readonly name = 'endorser';
+  readonly dependsOn = ['chaincode'];
+  #endorser: Endorser | undefined;
+
+  constructor(
+    @inject(PeerConfig) private readonly config: PeerConfig,
+    @inject(Contributions) private readonly registry: ContributionRegistry,
+    @inject(ChannelsService) private readonly channels: ChannelsService,
+    @inject(ChaincodeService) private readonly chaincode: ChaincodeService,
+    @inject(LocalMspService) private readonly localMsp: LocalMspService,
+    @inject(PeerGrpcServer) private readonly listener: PeerGrpcServer,
+    @inject(LoggerFactory) private readonly loggers: LoggerFactory,
+    @inject(MetricsProvider) private readonly metrics: MetricsProvider,
+  ) {}
+
+  /** The endorser (without the auth filters); only after start. */
+  get endorser(): Endorser {
+    if (!this.#endorser) throw new Error('the endorser starts with the peer');
+    return this.#endorser;
+  }
+
+  start(): Promise<void> {
+    const { config, registry } = this;
+    const local = this.localMsp.local;
+    const endorser = new Endorser({
+      channels: this.channels.registry,
+      chaincodeSupport: this.chaincode.support,
+      definitions: this.chaincode.definitions,
+      acl: this.channels.acl,
+      localMsp: local.msp,
+      signer: local.signer,
+      decorators: decorators(registry, config),
+      // A name peer.handlers.endorsers does not map: undefined, and the endorser answers with
+      // Fabric's message for an unknown plugin.
+      endorsementPlugin: (name) => {
+        try {
+          return Promise.resolve(endorsementPlugin(registry, config, name));
+        } catch (err) {
+          if (err instanceof PluginError) return Promise.resolve(undefined);
+          throw err;
+        }
+      },
+      systemChaincodes: this.chaincode.systemChaincodes,
+      logger: this.loggers('endorser'),
+      metrics: this.metrics,
+    });
+    this.listener.addService(...endorserGrpcService(authFilterChain(registry, config, endorser)));
+    this.#endorser = endorser;
+    return Promise.resolve();
+  }
+
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+}
