@@ -62,6 +62,8 @@ export class PeerHarness {
     readonly logs: string[],
     readonly address: string,
     readonly configFile: string,
+    /** `http://127.0.0.1:<port>` of the operations server. */
+    readonly operationsUrl: string,
   ) {
     const Client = grpc.makeGenericClientConstructor(EndorserService, 'Endorser');
     this.#client = new Client(address, grpc.credentials.createInsecure());
@@ -109,7 +111,14 @@ export class PeerHarness {
       build,
     });
     await node.start();
-    return new PeerHarness(net, node, logs, `127.0.0.1:${peerPort}`, configFile);
+    return new PeerHarness(
+      net,
+      node,
+      logs,
+      `127.0.0.1:${peerPort}`,
+      configFile,
+      `http://127.0.0.1:${opsPort}`,
+    );
   }
 
   /** A joined channel of the peer. */
