@@ -75,8 +75,8 @@ describe('lscc deploy with a third-party runtime, auth filter and decorator', ()
 
     await peer.commit([
       await PeerHarness.envelopeOf(
-        results[0]!.built,
-        results[0]!.response,
+        results[0].built,
+        results[0].response,
         peer.net.identities.admin,
       ),
     ]);
