@@ -3,6 +3,8 @@ import { FabricPeerError } from '@fabric-peer/api';
 export type ChaincodeErrorCode =
   /** The chaincode has no definition on the channel. */
   | 'CHAINCODE_NOT_DEFINED'
+  /** The chaincode's definition has no collection by that name. */
+  | 'COLLECTION_NOT_DEFINED'
   /** Defined, but no package for it is installed on this peer. */
   | 'CHAINCODE_NOT_INSTALLED'
   /** The invocation is not allowed (init rules, bad chaincode name, ...). */

@@ -30,6 +30,7 @@ import { ChaincodeCa, type CertKeyPair } from './tls/ca.js';
 import {
   systemChaincodeId,
   type ChaincodeDefinitionSource,
+  type ChaincodeEndorsementInfo,
   type ChaincodeSupport,
   type ExecuteResult,
   type InstalledChaincodes,
@@ -190,8 +191,10 @@ export class ChaincodeSupportImpl implements ChaincodeSupport {
     }
     this.systemNames.add(scc.name);
     const { peer, chaincode } = inMemoryStreamPair();
-    this.serve(peer);
-    new SystemChaincodeShim(scc, chaincode, id, this.logger.child('scc')).start();
+    const handler = this.serve(peer);
+    new SystemChaincodeShim(scc, chaincode, id, this.logger.child('scc'), (channelId, txId) =>
+      handler.transactionSimulator(channelId, txId),
+    ).start();
     try {
       await state.done;
     } catch (err) {
@@ -284,13 +287,17 @@ export class ChaincodeSupportImpl implements ChaincodeSupport {
     chaincodeName: string,
     input: protos.IChaincodeInput,
   ): Promise<{ chaincodeId: string; type: protos.ChaincodeMessage.Type }> {
-    let info;
+    const known = params.endorsementInfo;
+    let info: ChaincodeEndorsementInfo;
     try {
-      info = await this.options.definitions.endorsementInfo(
-        params.channelId,
-        chaincodeName,
-        params.txSimulator,
-      );
+      info =
+        known !== undefined && known.chaincodeName === chaincodeName
+          ? known.info
+          : await this.options.definitions.endorsementInfo(
+              params.channelId,
+              chaincodeName,
+              params.txSimulator,
+            );
     } catch (err) {
       throw wrap(
         err,

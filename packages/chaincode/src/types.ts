@@ -45,6 +45,59 @@ export const ChaincodeDefinitions: unique symbol = Symbol.for(
   '@fabric-peer/chaincode/ChaincodeDefinitions',
 );
 
+/** How a namespace's transactions are validated (Fabric's ValidationInfo of the lifecycle). */
+export interface ChaincodeValidationInfo {
+  /** The validation plugin the definition names (default `vscc`), as `peer.handlers.validators` maps it. */
+  readonly validationPlugin: string;
+  /**
+   * The plugin's parameter: for `vscc`, the marshaled `ApplicationPolicy` (`_lifecycle`
+   * definitions) or `SignaturePolicyEnvelope` (lscc `ChaincodeData.policy`).
+   */
+  readonly validationParameter: Uint8Array;
+  /**
+   * True when the info comes from a legacy (lscc) definition. The committer then hands a `vscc`
+   * plugin its `SignaturePolicyEnvelope` wrapped in an `ApplicationPolicy`, as Fabric's
+   * ValidationInfoRetrieveShim does, so `vscc` always receives an `ApplicationPolicy`.
+   */
+  readonly legacy?: boolean;
+}
+
+/**
+ * Where the committer learns how to validate a namespace (Fabric's `ValidationInfo` of
+ * `lifecycle.ValidatorCommitter` and legacy lscc). Reads committed state through `state`.
+ */
+export interface ValidationInfoSource {
+  /**
+   * The validation info of `namespace` on `channelId`. Throws a ChaincodeError with code
+   * `CHAINCODE_NOT_DEFINED` when the namespace has no definition (the committer then marks the
+   * transaction as Fabric does for an undefined chaincode).
+   */
+  validationInfo(
+    channelId: string,
+    namespace: string,
+    state: SimpleQueryExecutor,
+  ): Promise<ChaincodeValidationInfo>;
+  /**
+   * Optional (Fabric's CollectionValidationInfo): the endorsement policy of `collection` of
+   * `namespace` as a serialized `ApplicationPolicy` (the collection's own, else the chaincode's;
+   * for `_implicit_org_<MSP>`, `/Channel/Application/<Org>/Endorsement`), or empty bytes when the
+   * namespace has no `_lifecycle` definition. Throws a ChaincodeError with code
+   * `COLLECTION_NOT_DEFINED` when the definition has no such collection (the transaction fails its
+   * endorsement policy); any other error stops the block's commit. Without it the committer applies
+   * no collection-level policy.
+   */
+  collectionValidationInfo?(
+    channelId: string,
+    namespace: string,
+    collection: string,
+    state: SimpleQueryExecutor,
+  ): Promise<Uint8Array>;
+}
+/** Identifier of the peer's {@link ValidationInfoSource}. */
+export const ValidationInfoSourceId: unique symbol = Symbol.for(
+  '@fabric-peer/chaincode/ValidationInfoSource',
+);
+
 /** The chaincodes installed on this peer, by the id they run under. */
 export interface InstalledChaincodes {
   /**
@@ -74,6 +127,17 @@ export interface TransactionParams {
   readonly historyQueryExecutor?: HistoryQueryExecutor;
   /** True while running a legacy Init (lscc deploy/upgrade). */
   readonly isInitTransaction?: boolean;
+  /**
+   * The endorsement info of `chaincodeName` the caller already read through this transaction's
+   * simulator (the endorser reads it before executing, as Fabric's does). ChaincodeSupport then
+   * uses it instead of reading the definition a second time: that read would find the same
+   * version in the same simulator, so the read set is the same either way. Not passed on to
+   * chaincode-to-chaincode calls.
+   */
+  readonly endorsementInfo?: {
+    readonly chaincodeName: string;
+    readonly info: ChaincodeEndorsementInfo;
+  };
 }
 
 /** What a chaincode answered (Fabric's Execute results). */

@@ -32,6 +32,7 @@ import type {
   ChaincodeDefinitionSource,
   ChaincodeEndorsementInfo,
   ExecuteResult,
+  TransactionParams,
 } from '../src/types.js';
 import { ChaincodeError } from '../src/errors.js';
 import { MapInstalledChaincodes, ProcessVmProvider } from './process-vm.js';
@@ -74,6 +75,8 @@ export interface InvokeOptions {
   readonly isInit?: boolean;
   /** Keep the simulator open (the caller calls done()). */
   readonly keepSimulator?: boolean;
+  /** Endorsement info the caller already read (as the endorser passes it). */
+  readonly endorsementInfo?: TransactionParams['endorsementInfo'];
 }
 
 export interface InvokeOutcome {
@@ -232,6 +235,9 @@ export class TestPeer {
           proposal: built.proposal,
           txSimulator: simulator,
           ...(hqe !== undefined ? { historyQueryExecutor: hqe } : {}),
+          ...(options.endorsementInfo !== undefined
+            ? { endorsementInfo: options.endorsementInfo }
+            : {}),
         },
         name,
         { args: args.map((a) => Buffer.from(a)), isInit: options.isInit === true },

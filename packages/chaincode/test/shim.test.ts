@@ -264,6 +264,31 @@ describe('real fabric-shim chaincode', () => {
     assert.match(missing.result.response.message, /asset nope does not exist/);
   });
 
+  it('uses the definition the caller read for the invoked chaincode, and only for it', async () => {
+    const kv = await peer.definitions.endorsementInfo('mychannel', 'kv');
+    // `hinted` is in no definition table: only the caller's endorsement info routes it.
+    const hint = { chaincodeName: 'hinted', info: kv };
+    const out = await peer.invoke('hinted', ['getput', 'h1', 'v1'], { endorsementInfo: hint });
+    assert.equal(out.result.response.status, 200, out.result.response.message);
+    await assert.rejects(
+      peer.invoke('hinted', ['get', 'h1']),
+      (err: ChaincodeError) => err.code === 'CHAINCODE_NOT_DEFINED',
+    );
+    // Info about another chaincode is not used: kv runs from its own definition.
+    const ghost = { chaincodeName: 'ghost', info: { ...kv, chaincodeId: 'ghost:1' } };
+    const other = await peer.invoke('kv', ['getput', 'h2', 'v2'], { endorsementInfo: ghost });
+    assert.equal(other.result.response.status, 200, other.result.response.message);
+    // A chaincode-to-chaincode call looks its callee up: the caller's info does not reach it.
+    const call = await peer.invoke('hinted', ['invoke', 'hinted', '', 'get', 'h1'], {
+      endorsementInfo: hint,
+    });
+    assert.equal(call.result.response.status, 500);
+    assert.match(
+      call.result.response.message,
+      /INVOKE_CHAINCODE failed: .*execute failed: .*chaincode hinted not found/,
+    );
+  });
+
   it('refuses a chaincode that is not defined or not installed', async () => {
     await assert.rejects(peer.invoke('ghost', ['get']), (err: ChaincodeError) => {
       assert.equal(err.code, 'CHAINCODE_NOT_DEFINED');

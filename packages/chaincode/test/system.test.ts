@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ChaincodeResponse, SystemChaincode, SystemChaincodeStub } from '@fabric-peer/api';
+import { createHash } from 'node:crypto';
 import { kvrwset } from '@fabric-peer/protos';
+import { ChainBuilder, endorserTx } from '@fabric-peer/testkit';
 import { createChaincodeDefinitions } from '../src/definitions.js';
 import { ChaincodeError } from '../src/errors.js';
 import { MapDefinitions, TestPeer, payloadText } from '../test-support/harness.js';
@@ -52,6 +54,33 @@ class TestScc implements SystemChaincode {
       case 'event':
         stub.setEvent?.('upgrade', Buffer.from(args[0] ?? ''));
         return { status: 200 };
+      case 'pput':
+        await stub.putPrivateData!(args[0] ?? '', args[1] ?? '', Buffer.from(args[2] ?? ''));
+        await stub.putState('pub', Buffer.from('public'));
+        return { status: 200 };
+      case 'pget':
+        return { status: 200, payload: await stub.getPrivateData!(args[0] ?? '', args[1] ?? '') };
+      case 'phash':
+        return {
+          status: 200,
+          payload: Buffer.from(
+            Buffer.from(await stub.getPrivateDataHash!(args[0] ?? '', args[1] ?? '')).toString(
+              'hex',
+            ),
+          ),
+        };
+      case 'pdel':
+        await stub.deletePrivateData!(args[0] ?? '', args[1] ?? '');
+        return { status: 200 };
+      case 'qe': {
+        const qe = stub.getTxQueryExecutor!();
+        const value =
+          qe === undefined ? undefined : await qe.getState(args[0] ?? '', args[1] ?? '');
+        return {
+          status: 200,
+          payload: Buffer.from(`${qe !== undefined} ${text(value ?? new Uint8Array(0))}`),
+        };
+      }
       case 'throw':
         throw new Error('scc broke');
       default:
@@ -113,6 +142,47 @@ describe('system chaincode runtime', () => {
     assert.equal(out.result.event?.eventName, 'upgrade');
     assert.equal(text(out.result.event.payload), 'mycc');
     assert.equal(out.result.event?.chaincodeId, 'testscc');
+  });
+
+  it('serves private data calls and reads other namespaces through the transaction', async () => {
+    const put = await peer.invoke('testscc', ['pput', 'coll', 'pk', 'secret']);
+    const rw = await put.results();
+    assert.ok(rw.privateRwset, 'the private write is in the private read-write set');
+    const ledger = peer.tc.channels.get('mychannel')!.ledger;
+    const last = await ledger.getBlockByNumber(Number(ledger.getBlockchainInfo().height) - 1);
+    await ledger.commit(
+      ChainBuilder.after(last!).block([
+        endorserTx(rw.publicRwset, {
+          txId: put.txId,
+          channelId: 'mychannel',
+          chaincode: 'testscc',
+        }),
+      ]),
+      { pvtData: new Map([[0, rw.privateRwset]]) },
+    );
+    assert.equal(payloadText(await peer.invoke('testscc', ['pget', 'coll', 'pk'])), 'secret');
+    assert.equal(payloadText(await peer.invoke('testscc', ['pget', 'coll', 'none'])), '');
+    assert.equal(
+      payloadText(await peer.invoke('testscc', ['phash', 'coll', 'pk'])),
+      createHash('sha256').update('secret').digest('hex'),
+    );
+
+    const del = await peer.invoke('testscc', ['pdel', 'coll', 'pk']);
+    const ns = (await del.results()).publicRwsetProto.nsRwset.find(
+      (n) => n.namespace === 'testscc',
+    );
+    assert.equal(ns?.collectionHashedRwset?.[0]?.collectionName, 'coll');
+
+    // Another namespace's state, read within the transaction: the read is in its read set.
+    const qe = await peer.invoke('testscc', ['qe', 'testscc', 'pub']);
+    assert.equal(payloadText(qe), 'true public');
+    const reads = (await qe.results()).publicRwsetProto.nsRwset.find(
+      (n) => n.namespace === 'testscc',
+    );
+    assert.deepEqual(
+      kvrwset.KVRWSet.decode(reads!.rwset!).reads.map((r) => r.key),
+      ['pub'],
+    );
   });
 
   it('turns a throwing system chaincode into a chaincode failure', async () => {

@@ -241,16 +241,6 @@ export class Endorser implements ProposalProcessor {
       history = channel.ledger.newHistoryQueryExecutor();
     }
     try {
-      const params: TransactionParams = {
-        txId: up.txId,
-        channelId,
-        namespaceId: name,
-        signedProposal: up.signedProposal,
-        proposal: up.proposal,
-        ...(sim !== undefined ? { txSimulator: sim } : {}),
-        ...(history !== undefined ? { historyQueryExecutor: history } : {}),
-      };
-
       let definition: ChaincodeEndorsementInfo;
       try {
         definition = await this.#definition(channelId, name, sim);
@@ -260,6 +250,17 @@ export class Endorser implements ProposalProcessor {
           { cause: err },
         );
       }
+      const params: TransactionParams = {
+        txId: up.txId,
+        channelId,
+        namespaceId: name,
+        signedProposal: up.signedProposal,
+        proposal: up.proposal,
+        ...(sim !== undefined ? { txSimulator: sim } : {}),
+        ...(history !== undefined ? { historyQueryExecutor: history } : {}),
+        // Read through `sim` just now: chaincode support need not read it again.
+        endorsementInfo: { chaincodeName: name, info: definition },
+      };
 
       let sim2: Simulation;
       try {

@@ -24,7 +24,10 @@ export function endorserGrpcService(
     callback: sendUnaryData<protos.IProposalResponse>,
   ): void => {
     const abort = new AbortController();
-    call.once('cancelled', () => abort.abort());
+    // grpc-js reports every call as cancelled when its stream closes, answered or not: only a
+    // cancellation before the answer is one (and aborting costs an AbortError each time).
+    const onCancelled = (): void => abort.abort();
+    call.once('cancelled', onCancelled);
     const context: CallContext = { remoteAddress: call.getPeer(), signal: abort.signal };
     let answer: Promise<protos.IProposalResponse>;
     try {
@@ -32,17 +35,19 @@ export function endorserGrpcService(
     } catch (err) {
       answer = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    answer.then(
-      (response) => callback(null, response),
-      (err: unknown) => {
-        const error: Partial<ServiceError> = {
-          code: status.UNKNOWN,
-          details: messageOf(err),
-          message: messageOf(err),
-        };
-        callback(error);
-      },
-    );
+    answer
+      .finally(() => call.off('cancelled', onCancelled))
+      .then(
+        (response) => callback(null, response),
+        (err: unknown) => {
+          const error: Partial<ServiceError> = {
+            code: status.UNKNOWN,
+            details: messageOf(err),
+            message: messageOf(err),
+          };
+          callback(error);
+        },
+      );
   };
   return [EndorserService, { processProposal }];
 }

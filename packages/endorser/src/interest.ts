@@ -64,8 +64,18 @@ export async function buildChaincodeInterest(
     const keys = new Set<string>();
     for (const w of kv.writes) keys.add(w.key ?? '');
     for (const m of kv.metadataWrites) keys.add(m.key ?? '');
+    // A key the simulation read and found absent had no metadata then (commits wait for the
+    // simulation), which is when Fabric reads it: no need to ask the state database again.
+    const absent = new Set<string>();
+    for (const r of kv.reads) {
+      if (r.version === null || r.version === undefined) absent.add(r.key ?? '');
+    }
     for (const key of keys) {
-      policies.written(name, '', await metadata.publicMetadata(name, key));
+      policies.written(
+        name,
+        '',
+        absent.has(key) ? undefined : await metadata.publicMetadata(name, key),
+      );
     }
     for (const coll of ns.collectionHashedRwset ?? []) {
       const collName = coll.collectionName ?? '';

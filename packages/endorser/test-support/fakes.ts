@@ -21,7 +21,7 @@ import {
   type TransactionParams,
 } from '@fabric-peer/chaincode';
 import type { Channel, ChannelRegistry } from '@fabric-peer/channel';
-import type { KvLedger, TxSimulator } from '@fabric-peer/ledger';
+import type { KvLedger, QueryExecutor, TxSimulator } from '@fabric-peer/ledger';
 import type { protos } from '@fabric-peer/protos';
 
 export type Handler = (
@@ -107,6 +107,8 @@ export class TableDefinitions implements ChaincodeDefinitionSource {
 export class TrackingChannels implements ChannelRegistry {
   readonly open = new Set<TxSimulator>();
   simulatorsCreated = 0;
+  /** `[namespace, key]` of every getStateMetadata of a query executor the ledgers handed out. */
+  readonly metadataReads: [string, string][] = [];
 
   constructor(private readonly inner: ChannelRegistry) {}
 
@@ -131,6 +133,7 @@ export class TrackingChannels implements ChannelRegistry {
 
   private trackLedger(ledger: KvLedger): KvLedger {
     const open = this.open;
+    const reads = this.metadataReads;
     const count = (): void => {
       this.simulatorsCreated++;
     };
@@ -147,6 +150,17 @@ export class TrackingChannels implements ChannelRegistry {
               done();
             };
             return sim;
+          };
+        }
+        if (prop === 'newQueryExecutor') {
+          return async (): Promise<QueryExecutor> => {
+            const qe = await target.newQueryExecutor();
+            const read = qe.getStateMetadata.bind(qe);
+            qe.getStateMetadata = (ns, key) => {
+              reads.push([ns, key]);
+              return read(ns, key);
+            };
+            return qe;
           };
         }
         const value: unknown = Reflect.get(target, prop, receiver);

@@ -231,6 +231,32 @@ describe('Endorser', () => {
     );
   });
 
+  it('hands chaincode support the definition it read for the chaincode', async () => {
+    const h = harness();
+    const p = await propose('basic', ['put', 'k2', 'v2']);
+    const res = await h.endorser.processProposal(p.signed, CTX);
+    assert.equal(res.response?.status, 200);
+    assert.deepEqual(h.cs.calls[0]?.params.endorsementInfo, {
+      chaincodeName: 'basic',
+      info: h.defs.table.get('basic'),
+    });
+  });
+
+  it('refuses an accepted signature presented with other proposal bytes', async () => {
+    const h = harness();
+    const p = await propose('basic', ['put', 'k3', 'v3']);
+    assert.equal((await h.endorser.processProposal(p.signed, CTX)).response?.status, 200);
+    // Its verification is remembered by the channel MSP; another proposal is checked anew.
+    const other = await propose('basic', ['put', 'k3', 'stolen']);
+    const forged = { proposalBytes: other.signed.proposalBytes, signature: p.signed.signature };
+    await assert.rejects(h.endorser.processProposal(forged, CTX), (err: unknown) => {
+      assert.ok(err instanceof EndorserError, String(err));
+      assert.equal(err.code, 'PROPOSAL_INVALID');
+      return true;
+    });
+    assert.equal((await h.endorser.processProposal(p.signed, CTX)).response?.status, 200);
+  });
+
   describe('bad input', () => {
     const replayNonce = randomBytes(24);
     before(async () => {
@@ -692,6 +718,37 @@ describe('Endorser', () => {
       const call2 = both.interest!.chaincodes![0]!;
       assert.notEqual(call2.disregardNamespacePolicy, true);
       assert.equal(call2.keyPolicies?.length, 1);
+    });
+
+    it('reads no metadata for a written key the simulation found absent', async () => {
+      const h = harness();
+      h.cs.handlers.set('basic', async (params, input) => {
+        const [, key = '', mode] = (input.args ?? []).map((a) => dec.decode(a));
+        const sim = params.txSimulator!;
+        if (mode === 'read') await sim.getState('basic', key);
+        await sim.setState('basic', key, enc.encode('new'));
+        return { response: reply(200) };
+      });
+      const run = async (...args: string[]) =>
+        (await h.endorser.processProposal((await propose('basic', args)).signed, CTX)).interest!
+          .chaincodes![0]!;
+      // Read and found absent: it had no key-level policy when the simulation ran.
+      const fresh = await run('w', 'fresh-key', 'read');
+      assert.deepEqual(h.tracking.metadataReads, []);
+      assert.equal(fresh.name, 'basic');
+      assert.equal(fresh.keyPolicies?.length ?? 0, 0);
+      assert.notEqual(fresh.disregardNamespacePolicy, true);
+      // Read and found: its committed metadata is read, and its policy named.
+      const sbe = await run('w', 'sbe', 'read');
+      assert.deepEqual(h.tracking.metadataReads, [['basic', 'sbe']]);
+      assert.equal(sbe.keyPolicies?.length, 1);
+      assert.equal(sbe.disregardNamespacePolicy, true);
+      // Written without a read: looked up.
+      await run('w', 'blind-key');
+      assert.deepEqual(h.tracking.metadataReads, [
+        ['basic', 'sbe'],
+        ['basic', 'blind-key'],
+      ]);
     });
 
     it('hands private writes to the distributor and names the collections', async () => {

@@ -13,6 +13,15 @@ type Client = grpc.Client & {
   ): void;
 };
 
+/** Resolves once `condition` holds; fails after 5 s. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 describe('endorserGrpcService', () => {
   let server: grpc.Server;
   let client: Client;
@@ -30,6 +39,14 @@ describe('endorserGrpcService', () => {
         return Promise.resolve({ response: { status: 500, message: "channel 'x' not found" } });
       }
       if (first === 3) throw new Error('thrown synchronously');
+      if (first === 5) {
+        // Answers only when the call is cancelled.
+        return new Promise((resolve) =>
+          context.signal?.addEventListener('abort', () =>
+            resolve({ response: { status: 500, message: 'aborted' } }),
+          ),
+        );
+      }
       return Promise.reject(
         new EndorserError('PROPOSAL_INVALID', 'error validating proposal: nope'),
       );
@@ -70,6 +87,28 @@ describe('endorserGrpcService', () => {
     assert.equal(failed.response?.status, 500);
     assert.equal(failed.response?.message, "channel 'x' not found");
     assert.match(seen[0]?.remoteAddress ?? '', /^127\.0\.0\.1:\d+$/);
+  });
+
+  it('aborts the context of a call cancelled before its answer, and only of such a call', async () => {
+    const before = seen.length;
+    await call(1);
+    const answered = seen[before]!;
+    // grpc-js reports every call as cancelled when its stream closes; give it the time to.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(answered.signal?.aborted, false);
+
+    const pending = client.makeUnaryRequest(
+      EndorserService.processProposal.path,
+      EndorserService.processProposal.requestSerialize,
+      EndorserService.processProposal.responseDeserialize,
+      { proposalBytes: Uint8Array.of(5) },
+      () => undefined,
+    );
+    await until(() => seen.length > before + 1);
+    const cancelled = seen[before + 1]!;
+    assert.equal(cancelled.signal?.aborted, false);
+    pending.cancel();
+    await until(() => cancelled.signal?.aborted === true);
   });
 
   it('turns a refusal into a gRPC error carrying the message', async () => {

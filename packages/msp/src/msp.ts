@@ -62,15 +62,29 @@ export interface MspCacheSizes {
   readonly principals: number;
   /** Public key (SubjectPublicKeyInfo) → node:crypto KeyObject. */
   readonly keys: number;
+  /**
+   * (identity, signature) → the message it was found to sign: signatures already verified
+   * successfully, so that one checked twice (a proposal's creator signature, checked by the
+   * endorser and again by the `peer/Propose` ACL) costs one verification. Failures are never kept.
+   * Off (0) by default: it only pays where the same signature is checked more than once.
+   */
+  readonly verifiedSignatures: number;
 }
 
-/** Default cache sizes: a few thousand entries each. */
+/** Default cache sizes: a few thousand entries each; the verified-signature cache is off. */
 export const DEFAULT_CACHE_SIZES: MspCacheSizes = Object.freeze({
   identities: 4096,
   validations: 4096,
   principals: 8192,
   keys: 4096,
+  verifiedSignatures: 0,
 });
+
+/**
+ * Messages up to this size are kept as copies in the verified-signature cache and compared byte
+ * for byte; larger ones are kept as their SHA-256 digest, so an entry never holds more than this.
+ */
+const VERIFIED_COPY_LIMIT = 2048;
 
 /** Options of {@link createMsp}. */
 export interface MspOptions {
@@ -99,7 +113,10 @@ export interface MspStats {
   validationsComputed: number;
   principalCacheHits: number;
   principalChecksComputed: number;
+  /** Signatures checked with node:crypto. */
   signaturesVerified: number;
+  /** Signatures accepted from the verified-signature cache, without node:crypto. */
+  signatureCacheHits: number;
 }
 
 /** How an MSP classifies identities by OU (Fabric's NodeOUs), as configured. */
@@ -180,6 +197,18 @@ function latin1(u: Uint8Array): string {
   return bytes(u).toString('latin1');
 }
 
+/** What the verified-signature cache keeps of a message: a copy, or the digest of a large one. */
+function keptMessage(message: Uint8Array): Uint8Array {
+  if (message.length <= VERIFIED_COPY_LIMIT) return new Uint8Array(message);
+  return createHash('sha256').update(message).digest();
+}
+
+/** Whether `message` is the one `kept` (from {@link keptMessage}) was made of. */
+function sameMessage(kept: Uint8Array, message: Uint8Array): boolean {
+  if (message.length <= VERIFIED_COPY_LIMIT) return bytes(message).equals(kept);
+  return createHash('sha256').update(message).digest().equals(kept);
+}
+
 /** Go's "%v" of a duration, roughly: `26h3m4.5s`. */
 function goDuration(ms: number): string {
   const h = Math.floor(ms / 3_600_000);
@@ -222,6 +251,7 @@ class FabricMspImpl implements Msp, IdentityOwner, PrincipalContext {
     principalCacheHits: 0,
     principalChecksComputed: 0,
     signaturesVerified: 0,
+    signatureCacheHits: 0,
   };
 
   id = '';
@@ -251,6 +281,7 @@ class FabricMspImpl implements Msp, IdentityOwner, PrincipalContext {
   readonly #validations: Lru<string, IdentityError | null>;
   readonly #principals: Lru<string, IdentityError | null>;
   readonly #keys: Lru<string, KeyObject>;
+  readonly #verified: Lru<string, Uint8Array>;
 
   private constructor(
     readonly version: MspVersion,
@@ -261,6 +292,7 @@ class FabricMspImpl implements Msp, IdentityOwner, PrincipalContext {
     this.#validations = new Lru(sizes.validations);
     this.#principals = new Lru(sizes.principals);
     this.#keys = new Lru(sizes.keys);
+    this.#verified = new Lru(sizes.verifiedSignatures);
   }
 
   static setup(config: mspProto.MSPConfig.$Properties, options: MspOptions): FabricMspImpl {
@@ -498,6 +530,34 @@ class FabricMspImpl implements Msp, IdentityOwner, PrincipalContext {
     if (signature.length === 0) {
       return bad('BAD_SIGNATURE', 'empty', 'Invalid signature. Cannot be empty.');
     }
+    // Verification is deterministic: the same key, message and signature give the same answer,
+    // so one already accepted is accepted again without node:crypto.
+    let remember: (() => void) | undefined;
+    if (this.#verified.capacity > 0) {
+      // The length keeps a copied message and a digest (of a longer one) from ever matching.
+      const key = `${identity.identifier.id}\u0000${message.length}\u0000${latin1(signature)}`;
+      const signed = this.#verified.get(key);
+      if (signed !== undefined && sameMessage(signed, message)) {
+        this.stats.signatureCacheHits++;
+        return Promise.resolve();
+      }
+      // Copied now: the caller may reuse its buffer once the verification is under way.
+      const kept = keptMessage(message);
+      remember = () => this.#verified.set(key, kept);
+    }
+    const verified = this.#verifyUncached(identity, message, signature, hash, details, bad);
+    return remember === undefined ? verified : verified.then(remember);
+  }
+
+  /** Verification proper: Fabric's bccsp verify with the MSP's hash family. */
+  #verifyUncached(
+    identity: X509IdentityImpl,
+    message: Uint8Array,
+    signature: Uint8Array,
+    hash: string,
+    details: Record<string, unknown>,
+    bad: (code: IdentityErrorCode, reason: string, text: string) => Promise<void>,
+  ): Promise<void> {
     const cert = identity.cert;
     const key = this.#keyOf(cert);
     if (cert.publicKeyKind === 'ed25519' && mspVersionAtLeast(this.version, 'v3_0') && key) {

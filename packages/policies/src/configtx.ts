@@ -3,10 +3,10 @@
  * envelope from a block against the current bundle and, when it holds, builds the next bundle.
  */
 import type { Logger, SignedData } from '@fabric-peer/api';
-import { common } from '@fabric-peer/protos';
+import { common, Long } from '@fabric-peer/protos';
 
 import { bundleFromConfig, firstEnvelope, type ChannelConfigBundle } from './bundle.js';
-import { groupsEqual, treeFromGroup } from './config-tree.js';
+import { groupFromTree, groupsEqual, treeFromGroup } from './config-tree.js';
 import {
   configIdProblem,
   configMapToGroup,
@@ -357,6 +357,46 @@ export async function validateConfigEnvelope(
   ) {
     fail('CONFIG_MISMATCH', 'ConfigEnvelope LastUpdate did not produce the supplied config result');
   }
+}
+
+/**
+ * Fabric's configtx `ProposeConfigUpdate` (what an orderer does with a CONFIG_UPDATE envelope):
+ * authorises the update against `bundle` as {@link validateConfigEnvelope} does and returns the
+ * `ConfigEnvelope` of the config it produces, at sequence current + 1, with `envelope` as its
+ * `last_update`. Throws a {@link ChannelConfigError} (Fabric's messages, prefixed as Fabric's
+ * `error converting envelope to config update` / `error authorizing update`).
+ */
+export async function proposeConfigUpdate(
+  bundle: ChannelConfigBundle,
+  envelope: common.Envelope,
+): Promise<common.ConfigEnvelope> {
+  let updateEnvelope: common.ConfigUpdateEnvelope;
+  try {
+    updateEnvelope = envelopeToConfigUpdate(envelope);
+  } catch (err) {
+    throw wrap('error converting envelope to config update', err);
+  }
+  let configMap: Map<string, ConfigElement>;
+  try {
+    configMap = await authorizeUpdate(bundle, updateEnvelope, bundle.options.logger);
+  } catch (err) {
+    throw wrap('error authorizing update', err);
+  }
+  let channelGroup;
+  try {
+    channelGroup = configMapToGroup(configMap, ROOT_GROUP);
+  } catch (err) {
+    throw wrap('could not turn configMap back to channelGroup', err);
+  }
+  // Encoded and decoded again so that every nested message is a real protobufjs instance.
+  const bytes = common.ConfigEnvelope.encode({
+    config: {
+      sequence: Long.fromString((bundle.sequence + 1n).toString(), true),
+      channelGroup: groupFromTree(channelGroup),
+    },
+    lastUpdate: envelope,
+  }).finish();
+  return common.ConfigEnvelope.decode(bytes);
 }
 
 /** Fabric's Bundle.ValidateNew: what may not change between two configs. */

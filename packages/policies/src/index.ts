@@ -85,6 +85,7 @@ export {
   applyConfigEnvelope,
   configUpdateSignedData,
   envelopeToConfigUpdate,
+  proposeConfigUpdate,
   validateConfigEnvelope,
   validateTransition,
 } from './configtx.js';

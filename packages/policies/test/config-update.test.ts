@@ -13,6 +13,7 @@ import {
   applyConfigEnvelope,
   bundleFromBlock,
   configUpdateSignedData,
+  proposeConfigUpdate,
   type ChannelConfigBundle,
 } from '../src/index.js';
 import { genesisBlockBytes } from '../test-support/corpus.js';
@@ -572,6 +573,50 @@ void describe('config update: malformed transactions', () => {
       ),
       'CONFIG_UPDATE_INVALID',
       /^error mapping WriteSet: illegal characters in key: \[Value\] {2}: config ID 'Batch\/Timeout' contains illegal characters$/,
+    );
+  });
+});
+
+void describe("config update: the orderer's side (proposeConfigUpdate)", () => {
+  function updateTx(u: Update, type?: number): common.Envelope {
+    const signed = signUpdate(
+      { channelId: CHANNEL, readSet: u.readSet, writeSet: u.writeSet },
+      u.signers,
+    );
+    return updateTransaction(CHANNEL, signed, type);
+  }
+
+  void test('an authorised update: the next config, which peers then apply', async () => {
+    const tx = updateTx(batchTimeoutUpdate(genesis, '500ms', [ordererAdmin]));
+    const proposed = await proposeConfigUpdate(genesis, tx);
+    assert.equal(Number(proposed.config?.sequence), 1);
+    assert.deepEqual(
+      Buffer.from(common.Envelope.encode(proposed.lastUpdate!).finish()),
+      Buffer.from(common.Envelope.encode(tx).finish()),
+    );
+    const next = await applyConfigEnvelope(genesis, proposed);
+    assert.equal(next.orderer?.batchTimeout, '500ms');
+    assertGenesisIntact();
+  });
+
+  void test('an unauthorised update: refused with the prefix of Fabric', async () => {
+    const tx = updateTx(batchTimeoutUpdate(genesis, '500ms', [org1Admin]));
+    await refused(
+      proposeConfigUpdate(genesis, tx),
+      'CONFIG_UPDATE_UNAUTHORIZED',
+      /^error authorizing update: error validating DeltaSet: policy for \[Value\] {2}\/Channel\/Orderer\/BatchTimeout not satisfied/,
+    );
+  });
+
+  void test('an envelope that is not a CONFIG_UPDATE: refused', async () => {
+    const tx = updateTx(
+      batchTimeoutUpdate(genesis, '500ms', [ordererAdmin]),
+      common.HeaderType.ENDORSER_TRANSACTION,
+    );
+    await refused(
+      proposeConfigUpdate(genesis, tx),
+      'CONFIG_MALFORMED',
+      /^error converting envelope to config update: invalid type ENDORSER_TRANSACTION, expected CONFIG_UPDATE$/,
     );
   });
 });

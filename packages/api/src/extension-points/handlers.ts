@@ -86,13 +86,35 @@ export interface ValidationStateReader {
   ): Promise<Readonly<Record<string, Uint8Array>> | undefined>;
 }
 
+/**
+ * Collection-level endorsement policies (Fabric's CollectionResources.CollectionValidationInfo), as
+ * the committer reads them from the chaincode definitions in committed state.
+ */
+export interface CollectionValidationInfoReader {
+  /**
+   * The endorsement policy of `collection` of chaincode `namespace`, as a serialized
+   * `ApplicationPolicy`: the collection's own `endorsement_policy`, else the chaincode's policy; for
+   * an implicit collection `_implicit_org_<MSP>`, the org's `Endorsement` policy. Empty when the
+   * chaincode has no `_lifecycle` definition (no collection-level policy applies). Rejects with
+   * {@link EndorsementPolicyFailure} when the chaincode has no such collection, and with
+   * {@link ValidationExecutionError} when the definition cannot be read.
+   */
+  collectionEndorsementPolicy(namespace: string, collection: string): Promise<Uint8Array>;
+}
+
 /** What the committer hands a validation plugin when it is created for a channel. */
 export interface ValidationDependencies {
   readonly channelId: string;
   readonly identities: IdentityDeserializer;
   readonly policies: PolicyEvaluator;
   readonly state: ValidationStateReader;
-  /** True when the channel has the named application capability (e.g. `V2_0`). */
+  /** Collection-level endorsement policies; absent when the peer cannot tell them. */
+  readonly collections?: CollectionValidationInfoReader;
+  /**
+   * True when the channel has the named application capability (e.g. `V2_0`). For the validation
+   * levels `V1_1`, `V1_2`, `V1_3` and `V2_0`, true also when a later capability implies the level
+   * (Fabric's `V2_0Validation()` and the like).
+   */
   hasCapability(name: string): boolean;
 }
 
@@ -108,6 +130,12 @@ export interface ValidationRequest {
   readonly policy: Uint8Array;
   /** The endorsements of the action as signed data (payload ‖ endorser, signature). */
   readonly endorsements: readonly SignedData[];
+  /**
+   * The action's read-write set (`ChaincodeAction.results`) as the committer extracted it from the
+   * block, so that a plugin need not walk the envelope again. Optional: a plugin must fall back to
+   * the block when it is absent.
+   */
+  readonly results?: Uint8Array;
 }
 
 /**
@@ -119,6 +147,14 @@ export interface ValidationRequest {
 export interface ValidationPlugin {
   init(dependencies: ValidationDependencies): Promise<void>;
   validate(request: ValidationRequest): Promise<void>;
+  /**
+   * Optional. The committer calls it once for every transaction of every block it validates, after
+   * every `validate` call for that transaction has settled, or when the transaction was refused
+   * before any plugin ran: no more `validate` call will come for it. A plugin that makes later
+   * transactions of a block wait on the outcome of earlier ones (key-level endorsement policies)
+   * uses it so that no wait outlives its cause.
+   */
+  transactionDone?(block: common.IBlock, txPosition: number): void;
 }
 /** Identifier of {@link ValidationPlugin} contributions. */
 export const ValidationPlugin: unique symbol = Symbol.for('@fabric-peer/api/ValidationPlugin');

@@ -185,6 +185,14 @@ export class Handler {
   }
 
   /**
+   * The simulator of a transaction this handler is running (Fabric's TxQueryExecutorGetter, which
+   * `_lifecycle` uses to read other namespaces within the transaction), if any.
+   */
+  transactionSimulator(channelId: string, txId: string): TxSimulator | undefined {
+    return this.contexts.get(contextKey(channelId, txId))?.params.txSimulator;
+  }
+
+  /**
    * Serves the stream (Fabric's ProcessStream); resolves when it ends, with the error that ended
    * it if any. The handler is deregistered then.
    */
@@ -851,10 +859,12 @@ export class Handler {
       await this.deps.acl.checkACL(AclResources.Peer_ChaincodeToChaincode, channelId, signed);
     }
     const input = spec.input ?? {};
+    // The caller's endorsement info is its own chaincode's, not the callee's.
+    const { endorsementInfo: _callerInfo, ...callerParams } = ctx.params;
     let answer: InboundMessage;
     if (channelId === ctx.channelId) {
       answer = await this.callee(
-        { ...ctx.params, txId: msg.txid, channelId, isInitTransaction: false },
+        { ...callerParams, txId: msg.txid, channelId, isInitTransaction: false },
         target.name,
         input,
       );
@@ -864,7 +874,7 @@ export class Handler {
       if (channel === undefined) throw new Error(`failed to find ledger for channel: ${channelId}`);
       const sim = await channel.ledger.newTxSimulator(msg.txid);
       try {
-        const { historyQueryExecutor: _callerHistory, ...caller } = ctx.params;
+        const { historyQueryExecutor: _callerHistory, ...caller } = callerParams;
         const hqe = channel.ledger.newHistoryQueryExecutor();
         const params: TransactionParams = {
           ...caller,

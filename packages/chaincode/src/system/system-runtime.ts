@@ -2,12 +2,14 @@
  * The in-process shim of system chaincodes (Fabric's shim.StartInProc over inprocstream): it
  * registers `<name>.syscc` over an in-memory stream, turns TRANSACTION/INIT into the system
  * chaincode's invoke/init, and its stub's state calls into GET_STATE/PUT_STATE/DEL_STATE/
- * GET_STATE_BY_RANGE requests that the ordinary handler serves.
+ * GET_STATE_BY_RANGE requests (with a collection for private data, and GET_PRIVATE_DATA_HASH)
+ * that the ordinary handler serves.
  */
 import type {
   ChaincodeResponse,
   Logger,
   SystemChaincode,
+  SystemChaincodeStateReader,
   SystemChaincodeStub,
 } from '@fabric-peer/api';
 import { common, protos, queryresult } from '@fabric-peer/protos';
@@ -24,6 +26,11 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** As the shims: an empty collection name would turn a private call into a public one. */
+function checkCollection(collection: string): void {
+  if (collection === '') throw new Error('collection must not be an empty string');
+}
+
 type Pending = { resolve: (payload: Uint8Array) => void; reject: (err: Error) => void };
 
 /** The chaincode side of one system chaincode's in-memory stream. */
@@ -32,11 +39,19 @@ export class SystemChaincodeShim {
   /** The request of each transaction waiting for RESPONSE/ERROR (one at a time per transaction). */
   private readonly pending = new Map<string, Pending>();
 
+  /**
+   * `txQueryExecutor` finds the simulator of a running transaction (the handler's transaction
+   * context), for the stub's getTxQueryExecutor; without it that method answers undefined.
+   */
   constructor(
     private readonly scc: SystemChaincode,
     private readonly stream: ChaincodeStream,
     private readonly chaincodeId: string,
     private readonly logger: Logger,
+    readonly txQueryExecutor?: (
+      channelId: string,
+      txId: string,
+    ) => SystemChaincodeStateReader | undefined,
   ) {}
 
   /** Sends REGISTER and serves the stream. */
@@ -241,6 +256,30 @@ class InProcessStub implements SystemChaincodeStub {
 
   async deleteState(key: string): Promise<void> {
     await this.call(T.DEL_STATE, protos.DelState.encode({ key }).finish());
+  }
+
+  getPrivateData(collection: string, key: string): Promise<Uint8Array> {
+    checkCollection(collection);
+    return this.call(T.GET_STATE, protos.GetState.encode({ key, collection }).finish());
+  }
+
+  getPrivateDataHash(collection: string, key: string): Promise<Uint8Array> {
+    checkCollection(collection);
+    return this.call(T.GET_PRIVATE_DATA_HASH, protos.GetState.encode({ key, collection }).finish());
+  }
+
+  async putPrivateData(collection: string, key: string, value: Uint8Array): Promise<void> {
+    checkCollection(collection);
+    await this.call(T.PUT_STATE, protos.PutState.encode({ key, value, collection }).finish());
+  }
+
+  async deletePrivateData(collection: string, key: string): Promise<void> {
+    checkCollection(collection);
+    await this.call(T.DEL_STATE, protos.DelState.encode({ key, collection }).finish());
+  }
+
+  getTxQueryExecutor(): SystemChaincodeStateReader | undefined {
+    return this.shim.txQueryExecutor?.(this.msg.channelId, this.msg.txid);
   }
 
   async getStateByRange(
