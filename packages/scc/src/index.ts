@@ -1,6 +1,7 @@
 /**
- * `@fabric-peer/scc`: the system chaincodes lscc (legacy lifecycle), qscc (ledger queries) and
- * cscc (channel configuration), and the legacy (lscc) chaincode definition source. See the README.
+ * `@fabric-peer/scc`: the system chaincodes `_lifecycle` (the Fabric 2.x chaincode lifecycle), lscc
+ * (legacy lifecycle), qscc (ledger queries) and cscc (channel configuration), and the `_lifecycle`
+ * and lscc chaincode definition sources. See the README.
  *
  * @packageDocumentation
  */
@@ -20,3 +21,4 @@ export {
   signedByAnyOfRole,
   type ChaincodeData,
 } from './wire.js';
+export * from './lifecycle/index.js';

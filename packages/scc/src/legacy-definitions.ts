@@ -1,14 +1,17 @@
 /**
  * Chaincode definitions from lscc's state (Fabric's lscc ChaincodeEndorsementInfo with its
- * LegacySecurity check), for channels without the V2_0 application capability.
+ * LegacySecurity check, and lscc's ValidationInfo), for chaincode `_lifecycle` does not define.
  */
 import {
   ChaincodeError,
   type ChaincodeDefinitionSource,
   type ChaincodeEndorsementInfo,
+  type ChaincodeValidationInfo,
+  type ValidationInfoSource,
 } from '@fabric-peer/chaincode';
 import type { LegacyChaincodeStore } from '@fabric-peer/chaincode-packages';
 import type { SimpleQueryExecutor } from '@fabric-peer/ledger';
+import { LifecycleError } from './lifecycle/errors.js';
 import { messageOf } from './util.js';
 import { decodeChaincodeData, sameFingerprint, type ChaincodeData } from './wire.js';
 
@@ -30,7 +33,7 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a).equals(b);
 }
 
-export class LegacyDefinitions implements ChaincodeDefinitionSource {
+export class LegacyDefinitions implements ChaincodeDefinitionSource, ValidationInfoSource {
   /** Packages already checked, by `name:version` (Fabric's PackageCache). */
   readonly #validated = new Map<string, Validated>();
 
@@ -74,6 +77,45 @@ export class LegacyDefinitions implements ChaincodeDefinitionSource {
       endorsementPlugin: cd.escc,
       chaincodeId: `${cd.name}:${cd.version}`,
     };
+  }
+
+  /**
+   * Fabric's lscc ValidationInfo: plugin ChaincodeData.vscc, parameter ChaincodeData.policy (a
+   * marshaled SignaturePolicyEnvelope) as stored. CHAINCODE_NOT_DEFINED ("chaincode X not found")
+   * when lscc has no definition; DEFINITION_UNREADABLE (Fabric's unexpected error) when the state
+   * cannot be read or decoded.
+   */
+  async validationInfo(
+    channelId: string,
+    namespace: string,
+    state: SimpleQueryExecutor,
+  ): Promise<ChaincodeValidationInfo> {
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await state.getState('lscc', namespace);
+    } catch (err) {
+      throw new LifecycleError(
+        'DEFINITION_UNREADABLE',
+        `could not retrieve state for chaincode ${namespace}: ${messageOf(err)}`,
+        { cause: err },
+      );
+    }
+    if (bytes === undefined || bytes.length === 0) {
+      throw new ChaincodeError('CHAINCODE_NOT_DEFINED', `chaincode ${namespace} not found`, {
+        details: { channelId, chaincode: namespace },
+      });
+    }
+    let cd: ChaincodeData;
+    try {
+      cd = decodeChaincodeData(bytes);
+    } catch (err) {
+      throw new LifecycleError(
+        'DEFINITION_UNREADABLE',
+        `chaincode ${namespace} has bad definition: ${messageOf(err)}`,
+        { cause: err },
+      );
+    }
+    return { validationPlugin: cd.vscc, validationParameter: cd.policy };
   }
 
   /** Fabric's SecurityCheckLegacyChaincode. */

@@ -1,0 +1,172 @@
+/**
+ * What is deployed on a channel, from `_lifecycle` with lscc as the fallback (Fabric's
+ * ValidatorCommitter ChaincodeInfo / AllCollectionsConfigPkg and lscc's DeployedCCInfoProvider),
+ * read through a query executor so that, in a simulation, the reads land in its read set exactly
+ * as Fabric's do.
+ */
+import type { CollectionConfigProvider, SimpleQueryExecutor } from '@fabric-peer/ledger';
+import type { ChannelConfigBundle } from '@fabric-peer/policies';
+import { common, protos } from '@fabric-peer/protos';
+import { collectionKey } from '../lscc.js';
+import { decodeChaincodeData } from '../wire.js';
+import { messageOf, refused } from './errors.js';
+import {
+  LIFECYCLE_NAMESPACE,
+  applicationMspIds,
+  chaincodeDefinitionIfDefined,
+  implicitCollectionForOrg,
+  signedByNOutOfGivenRole,
+} from './definition.js';
+import type { ReadableState } from './serializer.js';
+
+/** Reads of any namespace (the SimpleQueryExecutor's getState). */
+export interface StateReader {
+  getState(namespace: string, key: string): Promise<Uint8Array | undefined>;
+}
+
+/** `_lifecycle`'s public state seen through a StateReader (Fabric's SimpleQueryExecutorShim). */
+export function lifecycleState(qe: StateReader): ReadableState {
+  return { getState: (key) => qe.getState(LIFECYCLE_NAMESPACE, key) };
+}
+
+/** Fabric's ledger.DeployedChaincodeInfo, the parts `_lifecycle` uses. */
+export interface DeployedChaincodeInfo {
+  readonly name: string;
+  readonly version: string;
+  /** The explicit collections (null when there are none). */
+  readonly explicitCollections: protos.ICollectionConfigPackage | null;
+  readonly isLegacy: boolean;
+}
+
+/** lscc's ChaincodeInfo: the lscc definition of `name`, or undefined. */
+export async function legacyChaincodeInfo(
+  name: string,
+  qe: StateReader,
+): Promise<DeployedChaincodeInfo | undefined> {
+  const bytes = await qe.getState('lscc', name);
+  if (bytes === undefined) return undefined;
+  let version: string;
+  try {
+    version = decodeChaincodeData(bytes).version;
+  } catch (err) {
+    throw refused(`error unmarshalling chaincode state data: ${messageOf(err)}`);
+  }
+  return { name, version, explicitCollections: await legacyCollections(name, qe), isLegacy: true };
+}
+
+/** lscc's fetchCollConfigPkg. */
+async function legacyCollections(
+  name: string,
+  qe: StateReader,
+): Promise<protos.CollectionConfigPackage | null> {
+  const bytes = await qe.getState('lscc', collectionKey(name));
+  if (bytes === undefined) return null;
+  try {
+    return protos.CollectionConfigPackage.decode(bytes);
+  } catch (err) {
+    throw refused(`error unmarshalling chaincode collection config pkg: ${messageOf(err)}`);
+  }
+}
+
+/** Fabric's ValidatorCommitter.ChaincodeInfo: `_lifecycle`'s definition, else lscc's. */
+export async function chaincodeInfo(
+  name: string,
+  qe: StateReader,
+): Promise<DeployedChaincodeInfo | undefined> {
+  let def;
+  try {
+    def = await chaincodeDefinitionIfDefined(name, lifecycleState(qe));
+  } catch (err) {
+    throw refused(`could not get info about chaincode: ${messageOf(err)}`);
+  }
+  if (def === undefined) return legacyChaincodeInfo(name, qe);
+  return {
+    name,
+    version: def.endorsementInfo.version ?? '',
+    explicitCollections: def.collections,
+    isLegacy: false,
+  };
+}
+
+/** How an org's implicit collection is disseminated (core.yaml `peer.gossip.pvtData.implicitCollectionDisseminationPolicy`). */
+export interface ImplicitCollectionDissemination {
+  /** `requiredPeerCount`, default 0. */
+  readonly requiredPeerCount?: number;
+  /** `maxPeerCount`, default 1. */
+  readonly maxPeerCount?: number;
+}
+
+/**
+ * Fabric's GenerateImplicitCollectionForOrg: members of the org only; this peer's own org gets
+ * the configured dissemination counts, other orgs' collections 0.
+ */
+export function implicitCollectionConfig(
+  mspId: string,
+  localMspId: string,
+  dissemination: ImplicitCollectionDissemination = {},
+): protos.IStaticCollectionConfig {
+  const mine = mspId === localMspId;
+  const out: protos.IStaticCollectionConfig = {
+    name: implicitCollectionForOrg(mspId),
+    memberOrgsPolicy: {
+      signaturePolicy: signedByNOutOfGivenRole(1, common.MSPRole.MSPRoleType.MEMBER, [mspId]),
+    },
+  };
+  const required = mine ? (dissemination.requiredPeerCount ?? 0) : 0;
+  const max = mine ? (dissemination.maxPeerCount ?? 1) : 0;
+  if (required !== 0) out.requiredPeerCount = required;
+  if (max !== 0) out.maximumPeerCount = max;
+  return out;
+}
+
+/** Options of {@link LifecycleCollections}. */
+export interface LifecycleCollectionsOptions {
+  /** The current configuration of a joined channel. */
+  readonly bundles: (channelId: string) => ChannelConfigBundle | undefined;
+  /** This peer's MSP id. */
+  readonly localMspId: string;
+  readonly dissemination?: ImplicitCollectionDissemination;
+}
+
+/**
+ * The collections of a namespace, as the ledger checks private data against them (Fabric's
+ * ValidatorCommitter.AllCollectionsConfigPkg): for `_lifecycle` and chaincodes it defines, the
+ * explicit collections plus one implicit collection per application org; for lscc chaincodes, the
+ * explicit ones only.
+ */
+export class LifecycleCollections implements CollectionConfigProvider {
+  constructor(private readonly options: LifecycleCollectionsOptions) {}
+
+  async allCollectionsConfigPkg(
+    channelId: string,
+    namespace: string,
+    qe: SimpleQueryExecutor,
+  ): Promise<protos.CollectionConfigPackage | undefined> {
+    const info = await chaincodeInfo(namespace, qe);
+    // Fabric would dereference nil here; an undefined namespace simply has no collections.
+    if (info === undefined) return undefined;
+    if (info.isLegacy) {
+      return info.explicitCollections === null
+        ? undefined
+        : protos.CollectionConfigPackage.create(info.explicitCollections);
+    }
+    const bundle = this.options.bundles(channelId);
+    if (bundle === undefined) {
+      throw refused(`could not get channelconfig for channel ${channelId}`);
+    }
+    if (bundle.application === undefined) {
+      throw refused(`could not get application config for channel ${channelId}`);
+    }
+    const config: protos.ICollectionConfig[] = [...(info.explicitCollections?.config ?? [])];
+    for (const mspId of applicationMspIds(bundle)) {
+      config.push({
+        staticCollectionConfig: implicitCollectionConfig(
+          mspId,
+          this.options.localMspId,
+          this.options.dissemination,
+        ),
+      });
+    }
+    return protos.CollectionConfigPackage.create({ config });
+  }
+}
