@@ -18,6 +18,7 @@ import plugin, {
   DefaultAuth,
   DefaultDecorator,
   DefaultEndorsement,
+  DefaultValidation,
   ExpirationCheck,
   ProposalRejected,
   TimeWindowCheck,
@@ -93,6 +94,7 @@ describe('plugin export', () => {
       authFilter: { DefaultAuth, ExpirationCheck, TimeWindowCheck },
       decorator: { DefaultDecorator },
       endorsement: { DefaultEndorsement },
+      validation: { DefaultValidation },
     });
   });
 });
@@ -131,6 +133,7 @@ describe('loaded through the kernel', () => {
         'authFilter:TimeWindowCheck',
         'decorator:DefaultDecorator',
         'endorsement:DefaultEndorsement',
+        'validation:DefaultValidation',
       ],
     );
   });
@@ -183,13 +186,11 @@ describe('loaded through the kernel', () => {
     assert.equal(endorser.calls.length, 1);
   });
 
-  it('starts with vscc configured but provides no DefaultValidation yet', async () => {
+  it('provides, under vscc, a fresh DefaultValidation per use', async () => {
     const k = await kernel([]);
-    assert.throws(() => validationPlugin(k.registry, k.config, 'vscc'), {
-      name: 'PluginError',
-      message:
-        /^peer\.handlers\.validators\.vscc\.name: .*no loaded plugin provides the validation plugin "DefaultValidation"/,
-    });
+    const vscc = validationPlugin(k.registry, k.config, 'vscc');
+    assert.ok(vscc instanceof DefaultValidation);
+    assert.notEqual(validationPlugin(k.registry, k.config, 'vscc'), vscc);
   });
 
   it('provides the decorator and, under escc, a fresh DefaultEndorsement per use', async () => {

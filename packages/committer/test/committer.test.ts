@@ -1,0 +1,114 @@
+/**
+ * The committer as its callers see it: blocks handed over at once commit one after the other in
+ * the order given, a refused block lets the next attempt through, Fabric's metrics are recorded,
+ * and a closed committer refuses blocks.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Counter, Gauge, Histogram, MetricLabels, MetricsProvider } from '@fabric-peer/api';
+
+import { CommitterError } from '../src/index.js';
+import {
+  codeNames,
+  defineChaincode,
+  endorserTx,
+  heightOf,
+  openCommitterFixture,
+  policyReference,
+  rwsetOf,
+  type CommitterFixture,
+} from '../test-support/index.js';
+
+/** Keeps every histogram observation by metric name. */
+function recordingMetrics(): MetricsProvider & {
+  observed: Map<string, { value: number; labels?: MetricLabels }[]>;
+} {
+  const observed = new Map<string, { value: number; labels?: MetricLabels }[]>();
+  const none: Counter & Gauge = { add: () => undefined, set: () => undefined };
+  return {
+    observed,
+    newCounter: () => none,
+    newGauge: () => none,
+    newHistogram(opts): Histogram {
+      const name = [opts.namespace, opts.subsystem, opts.name].filter(Boolean).join('_');
+      observed.set(name, []);
+      return {
+        observe: (value, labels) =>
+          observed.get(name)!.push({ value, ...(labels !== undefined ? { labels } : {}) }),
+      };
+    },
+  };
+}
+
+describe('committer', () => {
+  let f: CommitterFixture;
+  const metrics = recordingMetrics();
+
+  before(async () => {
+    f = await openCommitterFixture({ committer: () => ({ metrics }) });
+    await defineChaincode(f, 'mycc', policyReference('/Channel/Application/Endorsement'));
+  });
+  after(() => f.close());
+
+  const tx = async (key: string) =>
+    (
+      await endorserTx({
+        channelId: f.net.channelId,
+        creator: f.net.identities.user,
+        endorsers: [f.net.identities.peer],
+        chaincode: 'mycc',
+        results: rwsetOf({ namespace: 'mycc', writes: [{ key, value: Uint8Array.of(1) }] }),
+      })
+    ).envelope;
+
+  it('commits blocks handed over together one after the other, in order', async () => {
+    const blocks = [];
+    for (let i = 0; i < 4; i++) blocks.push(await f.blocks.next([await tx(`k${i}`)]));
+    const start = heightOf(f);
+    const done = await Promise.all(blocks.map((b) => f.committer.commitBlock(b)));
+    assert.deepEqual(
+      done.map((d) => d.blockNumber),
+      [start, start + 1, start + 2, start + 3],
+    );
+    assert.ok(done.every((d) => codeNames(d.validationCodes).join() === 'VALID'));
+  });
+
+  it('lets the next block through after one is refused', async () => {
+    const bad = await f.blocks.make([await tx('x')], { signer: null });
+    const good = await f.blocks.make([await tx('y')]);
+    f.blocks.chain(good);
+    const [refused, committed] = await Promise.allSettled([
+      f.committer.commitBlock(bad),
+      f.committer.commitBlock(good),
+    ]);
+    assert.equal(refused.status, 'rejected');
+    assert.equal(committed.status, 'fulfilled');
+  });
+
+  it("records Fabric's validation, commit and purge durations by channel", () => {
+    for (const name of [
+      'gossip_privdata_validation_duration',
+      'gossip_privdata_commit_block_duration',
+    ]) {
+      const seen = metrics.observed.get(name);
+      assert.ok(seen !== undefined && seen.length >= 5, name);
+      assert.deepEqual(seen[0]!.labels, { channel: 'mychannel' });
+      assert.ok(seen.every((o) => o.value >= 0 && o.value < 60));
+    }
+    assert.ok(metrics.observed.has('gossip_privdata_purge_duration'));
+  });
+
+  it('creates one validation plugin for the channel and keeps it', () => {
+    assert.equal(f.pluginsMade(), 1);
+  });
+
+  it('refuses blocks once closed', async () => {
+    f.committer.close();
+    const block = await f.blocks.make([await tx('z')]);
+    await assert.rejects(f.committer.commitBlock(block), (err: unknown) => {
+      assert.ok(err instanceof CommitterError);
+      assert.equal(err.code, 'COMMITTER_CLOSED');
+      return true;
+    });
+  });
+});
