@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { signaturePolicyFromString } from '@fabric-peer/devtools';
-import { common, protos } from '@fabric-peer/protos';
+import { common, lifecycle, protos } from '@fabric-peer/protos';
 import { nodeDeploymentSpec } from './chaincode-packages.js';
 import { FabricClient, sdkIdentityFromMsp, type ClientResponse } from './fabric-client.js';
 import { expectOk, legacyDeployArgs, PeerHarness } from './peer-harness.js';
@@ -225,4 +225,54 @@ export function assetSuite(ctx: { peer?: PeerHarness; client?: FabricClient }): 
     assert.match(r.message, /no such thing/);
     assert.equal(r.endorsement, undefined);
   });
+}
+
+/**
+ * Deploys a chaincode package through `_lifecycle` as Fabric's CLI does: InstallChaincode,
+ * ApproveChaincodeDefinitionForMyOrg and CommitChaincodeDefinition (sequence 1, the defaults),
+ * committing the approval and the commit. Returns the package id.
+ */
+export async function deployWithLifecycle(
+  peer: PeerHarness,
+  name: string,
+  packageBytes: Uint8Array,
+): Promise<string> {
+  const enc = new TextEncoder();
+  const call = async (channelId: string, fn: string, args: Uint8Array) => {
+    const { built, response } = await peer.propose({
+      channelId,
+      chaincode: '_lifecycle',
+      args: [enc.encode(fn), args],
+    });
+    expectOk(response, `_lifecycle ${fn} ${name}`);
+    return { built, response };
+  };
+  const installed = await call(
+    '',
+    'InstallChaincode',
+    lifecycle.InstallChaincodeArgs.encode({ chaincodeInstallPackage: packageBytes }).finish(),
+  );
+  const { packageId } = lifecycle.InstallChaincodeResult.decode(
+    installed.response.response!.payload!,
+  );
+  const channelId = peer.net.channelId;
+  const admin = peer.net.identities.admin;
+  const approve = await call(
+    channelId,
+    'ApproveChaincodeDefinitionForMyOrg',
+    lifecycle.ApproveChaincodeDefinitionForMyOrgArgs.encode({
+      sequence: 1,
+      name,
+      version: '1.0',
+      source: { localPackage: { packageId } },
+    }).finish(),
+  );
+  await peer.commit([await PeerHarness.envelopeOf(approve.built, approve.response, admin)]);
+  const commit = await call(
+    channelId,
+    'CommitChaincodeDefinition',
+    lifecycle.CommitChaincodeDefinitionArgs.encode({ sequence: 1, name, version: '1.0' }).finish(),
+  );
+  await peer.commit([await PeerHarness.envelopeOf(commit.built, commit.response, admin)]);
+  return packageId;
 }

@@ -47,6 +47,8 @@ export interface PeerHarnessOptions {
   readonly plugins?: readonly { library: string; options?: Record<string, unknown> }[];
   /** Extra dotted keys set in core.yaml (e.g. `chaincode.executetimeout: 3s`). */
   readonly set?: Readonly<Record<string, unknown>>;
+  /** The channel's name; default `mychannel`. */
+  readonly channelId?: string;
   /** FABRIC_LOGGING_SPEC of the peer; default warning. */
   readonly logSpec?: string;
 }
@@ -64,6 +66,8 @@ export class PeerHarness {
     readonly configFile: string,
     /** `http://127.0.0.1:<port>` of the operations server. */
     readonly operationsUrl: string,
+    /** `127.0.0.1:<port>` of the chaincode listener. */
+    readonly chaincodeAddress: string,
   ) {
     const Client = grpc.makeGenericClientConstructor(EndorserService, 'Endorser');
     this.#client = new Client(address, grpc.credentials.createInsecure());
@@ -72,6 +76,7 @@ export class PeerHarness {
   static async start(options: PeerHarnessOptions = {}): Promise<PeerHarness> {
     const net = await makeTestNetwork({
       applicationCapabilities: options.applicationCapabilities ?? ['V1_4_2'],
+      ...(options.channelId !== undefined ? { channelId: options.channelId } : {}),
     });
     const [peerPort, ccPort, opsPort] = [await freePort(), await freePort(), await freePort()];
     const doc = parseDocument(readFileSync(sampleConfig, 'utf8'));
@@ -118,6 +123,7 @@ export class PeerHarness {
       `127.0.0.1:${peerPort}`,
       configFile,
       `http://127.0.0.1:${opsPort}`,
+      `127.0.0.1:${ccPort}`,
     );
   }
 

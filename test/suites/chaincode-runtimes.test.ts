@@ -1,21 +1,66 @@
 /**
  * The test chaincode (fabric-contract-api, unmodified) passes the same suite of calls on each
- * chaincode runtime: in-process (a child process running the real fabric-shim) and Docker (a real
- * Docker engine and a base image this test builds locally: no registry is reachable). The peer's
- * state database is CouchDB (a pouchdb-server the test starts) so that rich queries work.
+ * chaincode runtime: in-process (a child process running the real fabric-shim), Docker (a real
+ * Docker engine and a base image this test builds locally: no registry is reachable) and remote
+ * (chaincode as a service: fabric-shim's server mode, dialled by the peer). The first two are
+ * deployed with lscc on a V1_4_2 channel, the remote one through `_lifecycle` on a V2_0 channel
+ * (chaincode-as-a-service packages exist only in the 2.x lifecycle). The peer's state database is
+ * CouchDB (a pouchdb-server the test starts) so that rich queries work.
  */
+import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
 import Docker from 'dockerode';
 import { startPouchDbServer, type TestCouchServer } from '@fabric-peer/testkit';
 import { ensureNodeBaseImage } from '@fabric-peer/vm-docker/test-support';
-import { assetSuite, deployAssetChaincode, userClient } from '../helpers/asset-suite.js';
+import { createCcaasPackage, packageId } from '@fabric-peer/chaincode-packages';
+import { freePort } from '@fabric-peer/testkit';
+import {
+  ASSET_CHAINCODE_DIR,
+  assetSuite,
+  deployAssetChaincode,
+  deployWithLifecycle,
+  userClient,
+} from '../helpers/asset-suite.js';
+import { startChaincodeServer, type ChaincodeProcess } from '../helpers/chaincode-process.js';
 import type { FabricClient } from '../helpers/fabric-client.js';
 import { PeerHarness, type PeerHarnessOptions } from '../helpers/peer-harness.js';
 
 const NODE_IMAGE = 'fabric-peer/node-runtime:test';
 
-const runtimes: { name: string; options: () => Promise<PeerHarnessOptions> }[] = [
-  { name: 'inprocess', options: () => Promise.resolve({ vmProviders: [{ name: 'inprocess' }] }) },
+/** How a runtime's chaincode gets deployed as `assets` and `other`. */
+type Deploy = (peer: PeerHarness, servers: ChaincodeProcess[]) => Promise<void>;
+
+const lscc: Deploy = async (peer) => {
+  await deployAssetChaincode(peer, 'assets');
+  await deployAssetChaincode(peer, 'other');
+};
+
+/** Starts each chaincode as a server and deploys its CCaaS package through _lifecycle. */
+const asAService: Deploy = async (peer, servers) => {
+  for (const name of ['assets', 'other']) {
+    const address = `127.0.0.1:${await freePort()}`;
+    const label = `${name}_1.0`;
+    const pkg = await createCcaasPackage({ label, connection: { address, dial_timeout: '10s' } });
+    const server = startChaincodeServer({
+      address,
+      chaincodeId: packageId(label, pkg),
+      dir: ASSET_CHAINCODE_DIR,
+    });
+    servers.push(server);
+    assert.equal(await deployWithLifecycle(peer, name, pkg), packageId(label, pkg));
+  }
+};
+
+const runtimes: {
+  name: string;
+  options: () => Promise<PeerHarnessOptions>;
+  deploy: Deploy;
+}[] = [
+  {
+    name: 'inprocess',
+    options: () => Promise.resolve({ vmProviders: [{ name: 'inprocess' }] }),
+    deploy: lscc,
+  },
   {
     name: 'docker',
     options: async () => {
@@ -25,6 +70,13 @@ const runtimes: { name: string; options: () => Promise<PeerHarnessOptions> }[] =
         set: { 'vm.endpoint': 'unix:///var/run/docker.sock', 'chaincode.node.runtime': NODE_IMAGE },
       };
     },
+    deploy: lscc,
+  },
+  {
+    name: 'remote',
+    options: () =>
+      Promise.resolve({ vmProviders: [{ name: 'remote' }], applicationCapabilities: ['V2_0'] }),
+    deploy: asAService,
   },
 ];
 
@@ -32,6 +84,7 @@ for (const runtime of runtimes) {
   describe(`the test chaincode on the ${runtime.name} runtime`, { timeout: 300_000 }, () => {
     const ctx: { peer?: PeerHarness; client?: FabricClient } = {};
     let couch: TestCouchServer | undefined;
+    const servers: ChaincodeProcess[] = [];
 
     before(async () => {
       couch = await startPouchDbServer();
@@ -40,14 +93,14 @@ for (const runtime of runtimes) {
         couchDbAddress: couch.address,
       });
       await ctx.peer.joinChannel();
-      await deployAssetChaincode(ctx.peer, 'assets');
-      await deployAssetChaincode(ctx.peer, 'other');
+      await runtime.deploy(ctx.peer, servers);
       ctx.client = await userClient(ctx.peer);
     });
 
     after(async () => {
       ctx.client?.close();
       await ctx.peer?.stop();
+      for (const server of servers) await server.stop();
       await couch?.stop();
     });
 

@@ -21,6 +21,7 @@ import {
   ChaincodeSupportImpl,
   createChaincodeDefinitions,
   type ChaincodeDefinitionSource,
+  type ValidationInfoSource,
 } from '@fabric-peer/chaincode';
 import {
   FileChaincodePackageStore,
@@ -28,14 +29,21 @@ import {
   InstalledChaincodesImpl,
 } from '@fabric-peer/chaincode-packages';
 import { Contributions, selections, type ContributionRegistry } from '@fabric-peer/core';
-import { Cscc, LegacyDefinitions, Lscc, Qscc } from '@fabric-peer/scc';
+import {
+  createValidationInfoSource,
+  Cscc,
+  LegacyDefinitions,
+  Lifecycle,
+  LifecycleDefinitions,
+  Lscc,
+  Qscc,
+} from '@fabric-peer/scc';
 import { ChannelsService } from './channels.js';
 import { ChaincodeGrpcServer } from './grpc/listeners.js';
+import { LocalMspService } from './local-msp.js';
 
-/** System chaincodes this peer provides itself; others come from plugins. */
-const BUILTIN_SCCS = ['lscc', 'qscc', 'cscc'] as const;
-/** Enabled in Fabric's sample core.yaml but not provided yet. */
-const NOT_YET = new Set(['_lifecycle']);
+/** System chaincodes this peer provides itself, in deploy order; others come from plugins. */
+const BUILTIN_SCCS = ['_lifecycle', 'lscc', 'qscc', 'cscc'] as const;
 
 @injectable()
 export class ChaincodeService implements Service {
@@ -45,11 +53,14 @@ export class ChaincodeService implements Service {
   readonly #systemNames = new Set<string>();
   #support: ChaincodeSupportImpl | undefined;
   #definitions: ChaincodeDefinitionSource | undefined;
+  #validationInfo: ValidationInfoSource | undefined;
+  #lifecycle: LifecycleDefinitions | undefined;
 
   constructor(
     @inject(PeerConfig) private readonly config: PeerConfig,
     @inject(Contributions) private readonly registry: ContributionRegistry,
     @inject(ChannelsService) private readonly channels: ChannelsService,
+    @inject(LocalMspService) private readonly localMsp: LocalMspService,
     @inject(ChaincodeGrpcServer) private readonly listener: ChaincodeGrpcServer,
     @inject(LoggerFactory) private readonly loggers: LoggerFactory,
     @inject(MetricsProvider) private readonly metrics: MetricsProvider,
@@ -69,6 +80,18 @@ export class ChaincodeService implements Service {
     return this.#definitions;
   }
 
+  /** How the committer learns to validate each namespace; only after start. */
+  get validationInfo(): ValidationInfoSource {
+    if (!this.#validationInfo) throw new Error('chaincode support starts with the peer');
+    return this.#validationInfo;
+  }
+
+  /** The `_lifecycle` definitions (and their cache); only after start. */
+  get lifecycle(): LifecycleDefinitions {
+    if (!this.#lifecycle) throw new Error('chaincode support starts with the peer');
+    return this.#lifecycle;
+  }
+
   /** Names of the deployed system chaincodes. */
   get systemChaincodes(): ReadonlySet<string> {
     return this.#systemNames;
@@ -76,15 +99,27 @@ export class ChaincodeService implements Service {
 
   async start(): Promise<void> {
     const { config, loggers } = this;
+    const localMspId = this.localMsp.local.msp.id;
     const legacyStore = FileLegacyChaincodeStore.fromConfig(config, loggers);
-    const installed = new InstalledChaincodesImpl({
-      packages: FileChaincodePackageStore.fromConfig(config, loggers),
-      legacy: legacyStore,
+    const packages = FileChaincodePackageStore.fromConfig(config, loggers);
+    const installed = new InstalledChaincodesImpl({ packages, legacy: legacyStore });
+    const lifecycle = new LifecycleDefinitions({
+      channels: this.channels.registry,
+      localMspId,
+      store: packages,
+      // Fabric's dev mode: an approved chaincode that is not installed runs as name:version.
+      userRunsChaincode: config.get('chaincode.mode') === 'dev',
+      logger: loggers('lifecycle'),
     });
+    lifecycle.start();
+    this.#lifecycle = lifecycle;
+    const legacy = new LegacyDefinitions({ store: legacyStore });
     this.#definitions = createChaincodeDefinitions({
       systemChaincodes: this.#systemNames,
-      legacy: new LegacyDefinitions({ store: legacyStore }),
+      lifecycle,
+      legacy,
     });
+    this.#validationInfo = createValidationInfoSource({ lifecycle, legacy });
     const support = new ChaincodeSupportImpl({
       definitions: this.#definitions,
       installed,
@@ -101,13 +136,14 @@ export class ChaincodeService implements Service {
     if (root !== undefined) this.listener.requireClientCertificates(root);
     this.#support = support;
 
-    for (const scc of this.#systemChaincodes(legacyStore)) {
+    for (const scc of this.#systemChaincodes(legacyStore, packages, lifecycle, localMspId)) {
       this.#systemNames.add(scc.name);
       await support.deploySystemChaincode(scc);
     }
   }
 
   async stop(): Promise<void> {
+    this.#lifecycle?.stop();
     await this.#support?.stop();
   }
 
@@ -128,11 +164,28 @@ export class ChaincodeService implements Service {
   }
 
   /** The system chaincodes `chaincode.system` enables, built-in ones first. */
-  #systemChaincodes(store: FileLegacyChaincodeStore): SystemChaincode[] {
+  #systemChaincodes(
+    store: FileLegacyChaincodeStore,
+    packages: FileChaincodePackageStore,
+    tracker: LifecycleDefinitions,
+    localMspId: string,
+  ): SystemChaincode[] {
     const { registry: channels, acl } = this.channels;
     const out: SystemChaincode[] = [];
     for (const s of selections(this.config, 'systemChaincode')) {
       switch (s.name) {
+        case '_lifecycle':
+          out.push(
+            new Lifecycle({
+              channels,
+              acl,
+              store: packages,
+              localMspId,
+              tracker,
+              logger: this.loggers('scc.lifecycle'),
+            }),
+          );
+          break;
         case 'lscc':
           out.push(
             new Lscc({
@@ -151,11 +204,7 @@ export class ChaincodeService implements Service {
           out.push(new Cscc({ channels, acl, logger: this.loggers('scc.cscc') }));
           break;
         default:
-          if (NOT_YET.has(s.name)) {
-            this.#logger.info('system chaincode not provided yet', { chaincode: s.name });
-          } else {
-            out.push(this.registry.get('systemChaincode', s.name));
-          }
+          out.push(this.registry.get('systemChaincode', s.name));
       }
     }
     const order = (name: string) => {

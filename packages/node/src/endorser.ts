@@ -10,6 +10,7 @@ import {
   MetricsProvider,
   PeerConfig,
   PluginError,
+  type ProposalProcessor,
   type Service,
 } from '@fabric-peer/api';
 import {
@@ -22,25 +23,34 @@ import {
 import { Endorser, endorserGrpcService } from '@fabric-peer/endorser';
 import { ChaincodeService } from './chaincode.js';
 import { ChannelsService } from './channels.js';
+import { CommitterService } from './committer.js';
 import { PeerGrpcServer } from './grpc/listeners.js';
 import { LocalMspService } from './local-msp.js';
 
 @injectable()
 export class EndorserService implements Service {
   readonly name = 'endorser';
-  readonly dependsOn = ['chaincode'];
+  readonly dependsOn = ['chaincode', 'committer'];
   #endorser: Endorser | undefined;
+  #processor: ProposalProcessor | undefined;
 
   constructor(
     @inject(PeerConfig) private readonly config: PeerConfig,
     @inject(Contributions) private readonly registry: ContributionRegistry,
     @inject(ChannelsService) private readonly channels: ChannelsService,
     @inject(ChaincodeService) private readonly chaincode: ChaincodeService,
+    @inject(CommitterService) private readonly committer: CommitterService,
     @inject(LocalMspService) private readonly localMsp: LocalMspService,
     @inject(PeerGrpcServer) private readonly listener: PeerGrpcServer,
     @inject(LoggerFactory) private readonly loggers: LoggerFactory,
     @inject(MetricsProvider) private readonly metrics: MetricsProvider,
   ) {}
+
+  /** The endorser behind its auth filters (what the gateway calls); only after start. */
+  get processor(): ProposalProcessor {
+    if (!this.#processor) throw new Error('the endorser starts with the peer');
+    return this.#processor;
+  }
 
   /** The endorser (without the auth filters); only after start. */
   get endorser(): Endorser {
@@ -70,11 +80,15 @@ export class EndorserService implements Service {
         }
       },
       systemChaincodes: this.chaincode.systemChaincodes,
+      // Private writes wait in the transient store until their block commits.
+      privateData: this.committer.transientStore,
       logger: this.loggers('endorser'),
       metrics: this.metrics,
     });
-    this.listener.addService(...endorserGrpcService(authFilterChain(registry, config, endorser)));
+    const processor = authFilterChain(registry, config, endorser);
+    this.listener.addService(...endorserGrpcService(processor));
     this.#endorser = endorser;
+    this.#processor = processor;
     return Promise.resolve();
   }
 

@@ -13,6 +13,11 @@ export { LedgersService } from './ledgers.js';
 export { ChannelsService } from './channels.js';
 export { ChaincodeService } from './chaincode.js';
 export { EndorserService } from './endorser.js';
+export { OrderingService } from './ordering.js';
+export { CommitterService } from './committer.js';
+export { DeliveryService } from './delivery.js';
+export { DeliverService } from './deliver.js';
+export { GatewayService, remotePeers } from './gateway.js';
 export {
   PeerGrpcServer,
   ChaincodeGrpcServer,

@@ -26,6 +26,11 @@ import { OperationsServer, type BuildInfo, type LogSpecControl } from './operati
 import { metricsSettings, operationsTls } from './settings.js';
 import { ChaincodeService } from './chaincode.js';
 import { EndorserService } from './endorser.js';
+import { DeliverService } from './deliver.js';
+import { GatewayService } from './gateway.js';
+import { OrderingService } from './ordering.js';
+import { CommitterService } from './committer.js';
+import { DeliveryService } from './delivery.js';
 
 export { ChaincodeGrpcServer, PeerGrpcServer };
 
@@ -124,7 +129,12 @@ export function nodeModule(options: {
     bind(LedgersService).toSelf().inSingletonScope();
     bind(ChannelsService).toSelf().inSingletonScope();
     bind(ChaincodeService).toSelf().inSingletonScope();
+    bind(CommitterService).toSelf().inSingletonScope();
     bind(EndorserService).toSelf().inSingletonScope();
+    bind(DeliveryService).toSelf().inSingletonScope();
+    bind(OrderingService).toSelf().inSingletonScope();
+    bind(DeliverService).toSelf().inSingletonScope();
+    bind(GatewayService).toSelf().inSingletonScope();
     bind(PeerGrpcServer).toSelf().inSingletonScope();
     bind(ChaincodeGrpcServer).toSelf().inSingletonScope();
     bind(Operations).toSelf().inSingletonScope();
@@ -146,7 +156,12 @@ export const nodePlugin = definePlugin({
       ledgers: LedgersService,
       channels: ChannelsService,
       chaincode: ChaincodeService,
+      committer: CommitterService,
       endorser: EndorserService,
+      ordering: OrderingService,
+      delivery: DeliveryService,
+      deliver: DeliverService,
+      gateway: GatewayService,
       'peer-listener': PeerGrpcServer,
       'chaincode-listener': ChaincodeGrpcServer,
       serving: ServingMarker,

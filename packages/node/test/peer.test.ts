@@ -77,7 +77,7 @@ describe('the sample core.yaml with port 0', () => {
 });
 
 describe('PeerNode', () => {
-  it('orders its services: local-msp, metrics, operations, ledgers, channels, chaincode, endorser, peer-listener, chaincode-listener, serving', async () => {
+  it('orders its services: local-msp … ledgers, channels, chaincode, committer, endorser, ordering, delivery, deliver, gateway, listeners, serving', async () => {
     const { node } = await peer();
     assert.deepEqual(node.services, [
       'local-msp',
@@ -86,7 +86,12 @@ describe('PeerNode', () => {
       'ledgers',
       'channels',
       'chaincode',
+      'committer',
       'endorser',
+      'ordering',
+      'delivery',
+      'deliver',
+      'gateway',
       'peer-listener',
       'chaincode-listener',
       'serving',
@@ -113,7 +118,12 @@ describe('PeerNode', () => {
           'ledgers',
           'channels',
           'chaincode',
+          'committer',
           'endorser',
+          'ordering',
+          'delivery',
+          'deliver',
+          'gateway',
           'peer-listener',
           'chaincode-listener',
           'serving',
@@ -174,7 +184,12 @@ describe('PeerNode', () => {
         'serving',
         'chaincode-listener',
         'peer-listener',
+        'gateway',
+        'deliver',
+        'delivery',
+        'ordering',
         'endorser',
+        'committer',
         'chaincode',
         'channels',
         'ledgers',
@@ -184,7 +199,7 @@ describe('PeerNode', () => {
       ]);
       // Stopping again does nothing more.
       await node.stop();
-      assert.equal(lifecycle('stopped service').length, 10);
+      assert.equal(lifecycle('stopped service').length, 15);
     },
   );
 
@@ -238,13 +253,23 @@ describe('PeerNode', () => {
           'ledgers',
           'channels',
           'chaincode',
+          'committer',
           'endorser',
+          'ordering',
+          'delivery',
+          'deliver',
+          'gateway',
           'peer-listener',
           'chaincode-listener',
         ]);
         assert.deepEqual(lifecycle('stopped service'), [
           'peer-listener',
+          'gateway',
+          'deliver',
+          'delivery',
+          'ordering',
           'endorser',
+          'committer',
           'chaincode',
           'channels',
           'ledgers',

@@ -1,0 +1,270 @@
+/**
+ * A Fabric network on 127.0.0.1 made from nothing but this repository: crypto for two peer
+ * organizations and an orderer organization (devtools' cryptogen), a channel genesis block whose
+ * anchor peers and orderer endpoint are the ports chosen here, the development ordering service
+ * (orderer-solo) that joined the channel, and one peer per organization, each a whole PeerNode in
+ * this process started from its own core.yaml. The peers join the channel through cscc and pull
+ * their blocks from the orderer; nothing is committed behind their back.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { parseDocument } from 'yaml';
+import type { Logger } from '@fabric-peer/api';
+import { buildProposal } from '@fabric-peer/channel/test-support';
+import { loadConfig } from '@fabric-peer/config';
+import { buildGenesisBlock, generateCrypto } from '@fabric-peer/devtools';
+import { LoggingSystem } from '@fabric-peer/logging';
+import { createMsp, loadMspFolder, type X509SigningIdentity } from '@fabric-peer/msp';
+import { ChannelsService, PeerNode } from '@fabric-peer/node';
+import { SoloOrderer } from '@fabric-peer/orderer-solo';
+import {
+  AtomicBroadcastService,
+  common,
+  EndorserService,
+  type orderer as ordererProtos,
+  type protos,
+} from '@fabric-peer/protos';
+import { freePort } from '@fabric-peer/testkit';
+import { sampleConfig } from './paths.js';
+
+export const CHANNEL = 'mychannel';
+
+export interface NetworkPeer {
+  readonly mspId: string;
+  readonly domain: string;
+  readonly address: string;
+  readonly node: PeerNode;
+  readonly admin: X509SigningIdentity;
+  readonly user: X509SigningIdentity;
+  /** The user's MSP folder (signcerts + keystore), for client libraries. */
+  readonly userMspDir: string;
+  /** Sends a signed proposal to this peer's Endorser service. */
+  processProposal(signed: protos.ISignedProposal): Promise<protos.ProposalResponse>;
+  height(): number;
+}
+
+export interface TwoOrgNetwork {
+  readonly dir: string;
+  readonly ordererAddress: string;
+  readonly orderer: SoloOrderer;
+  readonly peers: readonly [NetworkPeer, NetworkPeer];
+  readonly genesis: Uint8Array;
+  /** Broadcasts a signed transaction envelope to the orderer; resolves with its status. */
+  broadcast(envelope: { payload: Uint8Array; signature: Uint8Array }): Promise<number>;
+  /** Resolves once every peer has committed up to `height`. */
+  waitForHeight(height: number, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function identity(mspDir: string, mspId: string): X509SigningIdentity {
+  return createMsp(loadMspFolder(mspDir, mspId, { signing: true }), {
+    version: 'v1_4_3',
+  }).defaultSigningIdentity();
+}
+
+const silent: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => silent,
+} as unknown as Logger;
+
+export async function startTwoOrgNetwork(
+  options: { readonly vmProviders?: readonly string[]; readonly logSpec?: string } = {},
+): Promise<TwoOrgNetwork> {
+  const dir = await mkdtemp(join(tmpdir(), 'fabric-peer-e2e-'));
+  const crypto = join(dir, 'crypto');
+  await generateCrypto(
+    {
+      OrdererOrgs: [{ Name: 'Orderer', Domain: 'example.com', Specs: [{ Hostname: 'orderer' }] }],
+      PeerOrgs: [1, 2].map((n) => ({
+        Name: `Org${n}`,
+        Domain: `org${n}.example.com`,
+        EnableNodeOUs: true,
+        Template: { Count: 1 },
+        Users: { Count: 1 },
+      })),
+    },
+    crypto,
+  );
+  const ordererPort = await freePort();
+  const peerPorts = [await freePort(), await freePort()] as const;
+  const ordererAddress = `127.0.0.1:${ordererPort}`;
+  const ordererDir = join(crypto, 'ordererOrganizations', 'example.com');
+  const genesis = await buildGenesisBlock(
+    {
+      channel: CHANNEL,
+      orgs: [
+        {
+          name: 'OrdererOrg',
+          mspId: 'OrdererMSP',
+          mspDir: join(ordererDir, 'msp'),
+          orderer: true,
+          ordererEndpoints: [ordererAddress],
+        },
+        ...[1, 2].map((n) => ({
+          name: `Org${n}MSP`,
+          mspId: `Org${n}MSP`,
+          mspDir: join(crypto, 'peerOrganizations', `org${n}.example.com`, 'msp'),
+          anchorPeers: [`127.0.0.1:${peerPorts[n - 1]}`],
+        })),
+      ],
+      orderer: {
+        consenters: [
+          {
+            host: '127.0.0.1',
+            port: ordererPort,
+            tlsCert: join(ordererDir, 'orderers', 'orderer.example.com', 'tls', 'server.crt'),
+          },
+        ],
+      },
+    },
+    { baseDir: dir },
+  );
+
+  const orderer = new SoloOrderer({
+    listenAddress: ordererAddress,
+    mspDir: join(ordererDir, 'orderers', 'orderer.example.com', 'msp'),
+    mspId: 'OrdererMSP',
+    fileSystemPath: join(dir, 'orderer'),
+    logger: silent,
+  });
+  await orderer.start();
+  await orderer.joinChannel(common.Block.decode(genesis.bytes));
+
+  const peers: NetworkPeer[] = [];
+  const clients: grpc.Client[] = [];
+  for (const n of [1, 2]) {
+    const domain = `org${n}.example.com`;
+    const mspId = `Org${n}MSP`;
+    const orgDir = join(crypto, 'peerOrganizations', domain);
+    const port = peerPorts[n - 1]!;
+    const doc = parseDocument(readFileSync(sampleConfig, 'utf8'));
+    const set = (path: string, value: unknown) => doc.setIn(path.split('.'), value);
+    const ccPort = await freePort();
+    set('peer.id', `peer0.${domain}`);
+    set('peer.fileSystemPath', join(dir, `peer${n}`));
+    set('peer.mspConfigPath', join(orgDir, 'peers', `peer0.${domain}`, 'msp'));
+    set('peer.localMspId', mspId);
+    set('peer.listenAddress', `127.0.0.1:${port}`);
+    set('peer.address', `127.0.0.1:${port}`);
+    set('peer.chaincodeListenAddress', `127.0.0.1:${ccPort}`);
+    set('peer.chaincodeAddress', `127.0.0.1:${ccPort}`);
+    set('operations.listenAddress', `127.0.0.1:${await freePort()}`);
+    set('metrics.provider', 'disabled');
+    if (options.vmProviders) {
+      set(
+        'vm.providers',
+        options.vmProviders.map((name) => ({ name, library: null })),
+      );
+    }
+    const configFile = join(dir, `core-peer${n}.yaml`);
+    await writeFile(configFile, doc.toString());
+    const logging = new LoggingSystem({
+      spec: options.logSpec ?? 'warning',
+      format: 'json',
+      writer: { write: () => undefined },
+    });
+    const node = await PeerNode.create({
+      config: loadConfig({ path: configFile, env: {} }),
+      loggerFactory: (module) => logging.logger(module),
+      logSpec: logging,
+      build: { Version: 'test', CommitSHA: 'test' },
+    });
+    await node.start();
+    const Client = grpc.makeGenericClientConstructor(EndorserService, 'Endorser');
+    const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const userMspDir = join(orgDir, 'users', `User1@${domain}`, 'msp');
+    peers.push({
+      mspId,
+      domain,
+      address: `127.0.0.1:${port}`,
+      node,
+      admin: identity(join(orgDir, 'users', `Admin@${domain}`, 'msp'), mspId),
+      user: identity(userMspDir, mspId),
+      userMspDir,
+      processProposal: (signed) =>
+        new Promise((resolve, reject) =>
+          client.makeUnaryRequest(
+            EndorserService.processProposal.path,
+            EndorserService.processProposal.requestSerialize,
+            EndorserService.processProposal.responseDeserialize,
+            signed,
+            (err, res) =>
+              err || !res
+                ? reject(err ?? new Error('no response'))
+                : resolve(res as protos.ProposalResponse),
+          ),
+        ),
+      height: () => {
+        const channel = node.kernel.container.get(ChannelsService).registry.get(CHANNEL);
+        return channel ? Number(channel.ledger.getBlockchainInfo().height) : 0;
+      },
+    });
+    // Join through cscc, as `peer channel join` does.
+    const join_ = await buildProposal({
+      signer: peers[n - 1]!.admin,
+      channelId: '',
+      chaincode: 'cscc',
+      args: ['JoinChain', genesis.bytes],
+    });
+    const joined = await peers[n - 1]!.processProposal(join_.signed);
+    if (joined.response?.status !== 200) {
+      throw new Error(`peer${n} JoinChain: ${joined.response?.message ?? ''}`);
+    }
+    clients.push(client);
+  }
+
+  const network: TwoOrgNetwork = {
+    dir,
+    ordererAddress,
+    orderer,
+    peers: peers as [NetworkPeer, NetworkPeer],
+    genesis: genesis.bytes,
+    broadcast: (envelope) => broadcastTo(ordererAddress, envelope),
+    async waitForHeight(height, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (peers.some((p) => p.height() < height)) {
+        if (Date.now() > deadline) {
+          throw new Error(
+            `peers at heights ${peers.map((p) => p.height()).join(', ')}, expected ${height}`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async stop() {
+      for (const c of clients) c.close();
+      for (const p of peers) await p.node.stop();
+      await orderer.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return network;
+}
+
+/** One Broadcast call to the orderer. */
+function broadcastTo(
+  address: string,
+  envelope: { payload: Uint8Array; signature: Uint8Array },
+): Promise<number> {
+  const Client = grpc.makeGenericClientConstructor(AtomicBroadcastService, 'AtomicBroadcast');
+  const client = new Client(address, grpc.credentials.createInsecure());
+  return new Promise<number>((resolve, reject) => {
+    const call = client.makeBidiStreamRequest(
+      AtomicBroadcastService.broadcast.path,
+      AtomicBroadcastService.broadcast.requestSerialize,
+      AtomicBroadcastService.broadcast.responseDeserialize,
+    );
+    call.on('data', (res: unknown) => {
+      resolve(Number((res as ordererProtos.BroadcastResponse).status));
+      call.end();
+    });
+    call.on('error', reject);
+    call.write(envelope);
+  }).finally(() => client.close());
+}
