@@ -1,0 +1,334 @@
+#!/usr/bin/env node
+// Endorsements per second of a get + put chaincode function (GetPut of the test chaincode: one
+// GET_STATE, one PUT_STATE) through the whole peer: gRPC Endorser → proposal checks → `peer/Propose`
+// ACL → chaincode launch/handler → simulation → endorsement (escc signature). The peer runs in this
+// process (test/helpers PeerHarness: core.yaml, LevelDB, logs at warning), so process.cpuUsage()
+// around a measured run is the peer's CPU; the chaincode runs in its own process (inprocess runtime)
+// or container (docker), and the load generator (client.mjs) is a child process whose proposals are
+// built and signed before the clock starts. Also measured: the first call's latency when the
+// chaincode is not running (after its Crash function ended it), per runtime.
+//
+// Usage (after `npm run build`, or `npx tsc -b test`):
+//   node bench/endorse/run.mjs --runtime inprocess --concurrency 1,16,64 --requests 5000 --runs 3
+//   node bench/endorse/run.mjs --runtime docker ...       (skipped when `docker info` fails)
+//   node bench/endorse/run.mjs --runtime remote           (explains why it is not measurable yet)
+import { execFileSync, fork } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    runtime: { type: 'string', default: 'inprocess' },
+    concurrency: { type: 'string', default: '1,16,64' },
+    requests: { type: 'string', default: '5000' },
+    runs: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '2000' },
+    cold: { type: 'string', default: '5' },
+    // Extra core.yaml keys as JSON, e.g. '{"peer.handlers.authFilters":[{"name":"DefaultAuth"}]}'.
+    set: { type: 'string', default: '{}' },
+    // Writes a V8 CPU profile of the peer (this process) over the measured runs only.
+    profile: { type: 'string' },
+  },
+});
+const RUNTIME = values.runtime;
+const CONCURRENCY = values.concurrency.split(',').map(Number);
+const REQUESTS = Number(values.requests);
+const RUNS = Number(values.runs);
+const WARMUP = Number(values.warmup);
+const COLD = Number(values.cold);
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const SET = JSON.parse(values.set);
+const command =
+  `node bench/endorse/run.mjs --runtime ${RUNTIME} --concurrency ${values.concurrency} ` +
+  `--requests ${REQUESTS} --runs ${RUNS} --warmup ${WARMUP} --cold ${COLD}` +
+  (values.set !== '{}' ? ` --set '${values.set}'` : '');
+
+if (RUNTIME === 'remote') {
+  console.log(
+    'remote runtime: not yet measurable through the peer. A chaincode-as-a-service package is a ' +
+      'Fabric 2.x _lifecycle package (connection.json), and this peer serves only the legacy ' +
+      'lscc lifecycle so far; see packages/chaincode/dist/test-support/bench-handler.js for the ' +
+      'handler-level figure.',
+  );
+  process.exit(0);
+}
+if (RUNTIME !== 'inprocess' && RUNTIME !== 'docker') {
+  console.error(`unknown --runtime ${RUNTIME}: inprocess, docker or remote`);
+  process.exit(2);
+}
+
+const NODE_IMAGE = 'fabric-peer/node-runtime:test';
+let harnessOptions = { vmProviders: [{ name: 'inprocess' }] };
+if (RUNTIME === 'docker') {
+  try {
+    execFileSync('docker', ['info'], { stdio: 'ignore' });
+  } catch {
+    console.log('docker runtime skipped: `docker info` failed (no Docker engine is reachable)');
+    process.exit(0);
+  }
+  const { default: Docker } = await import('dockerode');
+  const { ensureNodeBaseImage } = await import('@fabric-peer/vm-docker/test-support');
+  await ensureNodeBaseImage(new Docker({ socketPath: '/var/run/docker.sock' }), NODE_IMAGE);
+  harnessOptions = {
+    vmProviders: [{ name: 'docker' }],
+    set: { 'vm.endpoint': 'unix:///var/run/docker.sock', 'chaincode.node.runtime': NODE_IMAGE },
+  };
+}
+
+const { PeerHarness, expectOk } = await import(join(root, 'test/dist/helpers/peer-harness.js'));
+const { deployAssetChaincode } = await import(join(root, 'test/dist/helpers/asset-suite.js'));
+const { buildProposal } = await import('@fabric-peer/channel/test-support');
+
+const CHAINCODE = 'bench';
+const peer = await PeerHarness.start({
+  ...harnessOptions,
+  set: { ...harnessOptions.set, ...SET },
+  logSpec: 'warning',
+});
+// An interrupted run still stops the peer, and with it the chaincode it launched.
+let stopping;
+const stopPeer = () => (stopping ??= peer.stop());
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    console.error(`${signal}: stopping the peer`);
+    void stopPeer().finally(() => process.exit(130));
+  });
+}
+const userMsp = join(
+  peer.net.dir,
+  'crypto/peerOrganizations/org1.example.com/users/User1@org1.example.com/msp',
+);
+const median = (xs) => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)];
+};
+const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+
+/** Direct children of a process (Linux /proc), or none where that cannot be read. */
+function childrenOf(pid) {
+  const out = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (text !== '') out.push(...text.split(/\s+/).map(Number));
+    }
+  } catch {
+    // not Linux, or the process is gone
+  }
+  return out;
+}
+
+/** CPU seconds (user + system) of a process from /proc/<pid>/stat, 0 when gone. */
+function cpuSecondsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU seconds of the processes the peer started (the in-process runtime's chaincode processes),
+ * the load generator excepted; a Docker chaincode runs outside this tree and is not counted.
+ */
+function chaincodeCpuSeconds(clientPid) {
+  let total = 0;
+  const visit = (pid) => {
+    for (const child of childrenOf(pid)) {
+      if (child === clientPid) continue;
+      total += cpuSecondsOf(child);
+      visit(child);
+    }
+  };
+  visit(process.pid);
+  return total;
+}
+
+/** One load run through a forked client; the peer's CPU is read while only the client talks. */
+async function load(concurrency, requests, keyPrefix) {
+  const child = fork(
+    join(here, 'client.mjs'),
+    [
+      JSON.stringify({
+        address: peer.address,
+        mspDir: userMsp,
+        mspId: 'Org1MSP',
+        channelId: peer.net.channelId,
+        chaincode: CHAINCODE,
+        fn: 'GetPut',
+        keyPrefix,
+        requests,
+        concurrency,
+      }),
+    ],
+    // Not this process's flags (--cpu-prof of the peer must not profile the client too).
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] },
+  );
+  const next = () =>
+    new Promise((ok, fail) => {
+      const onMessage = (m) => (cleanup(), ok(m));
+      const onExit = (code) => (cleanup(), fail(new Error(`client exited with ${code}`)));
+      const cleanup = () => (child.off('message', onMessage), child.off('exit', onExit));
+      child.on('message', onMessage);
+      child.on('exit', onExit);
+    });
+  try {
+    if ((await next()).type !== 'ready') throw new Error('client did not get ready');
+    const cc0 = chaincodeCpuSeconds(child.pid);
+    const cpu0 = process.cpuUsage();
+    const done = next();
+    child.send('go');
+    const d = await done;
+    const cpu = process.cpuUsage(cpu0);
+    const ccMs = (chaincodeCpuSeconds(child.pid) - cc0) * 1000;
+    const results = next();
+    child.send('results');
+    const r = await results;
+    child.send('exit');
+    if (d.failed > 0) {
+      throw new Error(`${d.failed} of ${requests} proposals failed, e.g. ${r.failures.join('; ')}`);
+    }
+    const sorted = Float64Array.from(r.latencies).sort();
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    return {
+      perSecond: (requests * 1000) / d.wallMs,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      cpuMsPerEndorsement: cpuMs / requests,
+      chaincodeCpuMs: RUNTIME === 'inprocess' ? ccMs / requests : NaN,
+      clientCpuMs: d.cpuMs / requests,
+    };
+  } finally {
+    if (child.exitCode === null) await new Promise((ok) => child.once('exit', ok));
+  }
+}
+
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+/** First-call latency with the chaincode not running: its Crash function ends it first. */
+async function coldStart(round) {
+  const crash = await peer.propose({
+    signer: peer.net.identities.user,
+    channelId: peer.net.channelId,
+    chaincode: CHAINCODE,
+    args: ['Crash'],
+  });
+  if ((crash.response.response?.status ?? 0) === 200) throw new Error('Crash did not crash');
+  // Let the runtime notice the exit and clean up (process reaped, container removed).
+  await sleep(RUNTIME === 'docker' ? 3000 : 1000);
+  const built = await buildProposal({
+    signer: peer.net.identities.user,
+    channelId: peer.net.channelId,
+    chaincode: CHAINCODE,
+    args: ['GetPut', `cold-${round}`, 'v'],
+  });
+  const t0 = performance.now();
+  const response = await peer.processProposal(built.signed);
+  const ms = performance.now() - t0;
+  expectOk(response, 'first call after the chaincode ended');
+  return ms;
+}
+
+try {
+  await peer.joinChannel();
+  const deployStart = performance.now();
+  await deployAssetChaincode(peer, CHAINCODE);
+  const deployMs = performance.now() - deployStart;
+
+  // Warm the JIT, the connections and the chaincode before anything is measured.
+  await load(16, WARMUP, 'warm-');
+
+  let session;
+  if (values.profile !== undefined) {
+    const { Session } = await import('node:inspector/promises');
+    session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
+  const rows = [];
+  for (const c of CONCURRENCY) {
+    const runs = [];
+    for (let r = 0; r < RUNS; r++) runs.push(await load(c, REQUESTS, `c${c}-r${r}-`));
+    const row = {
+      concurrency: c,
+      runs: runs.map((x) => ({
+        perSecond: Math.round(x.perSecond),
+        p50: Number(x.p50.toFixed(2)),
+        p99: Number(x.p99.toFixed(2)),
+        cpuMsPerEndorsement: Number(x.cpuMsPerEndorsement.toFixed(3)),
+        chaincodeCpuMs: Number(x.chaincodeCpuMs.toFixed(3)),
+        clientCpuMs: Number(x.clientCpuMs.toFixed(3)),
+      })),
+      median: {
+        perSecond: Math.round(median(runs.map((x) => x.perSecond))),
+        p50: Number(median(runs.map((x) => x.p50)).toFixed(2)),
+        p99: Number(median(runs.map((x) => x.p99)).toFixed(2)),
+        cpuMsPerEndorsement: Number(median(runs.map((x) => x.cpuMsPerEndorsement)).toFixed(3)),
+        chaincodeCpuMs: Number(median(runs.map((x) => x.chaincodeCpuMs)).toFixed(3)),
+        clientCpuMs: Number(median(runs.map((x) => x.clientCpuMs)).toFixed(3)),
+      },
+    };
+    rows.push(row);
+    console.error(`c=${c}: ${JSON.stringify(row.median)}`);
+  }
+
+  if (session !== undefined) {
+    const { profile } = await session.post('Profiler.stop');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(values.profile, JSON.stringify(profile));
+    session.disconnect();
+  }
+
+  const cold = [];
+  for (let i = 0; i < COLD; i++) cold.push(await coldStart(i));
+
+  const date = new Date().toISOString();
+  console.log(
+    JSON.stringify(
+      {
+        date,
+        machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
+        command,
+        runtime: RUNTIME,
+        requestsPerRun: REQUESTS,
+        deployMs: Math.round(deployMs),
+        rows,
+        coldStartMs: {
+          runs: cold.map((x) => Math.round(x)),
+          median: Math.round(median(cold)),
+        },
+      },
+      null,
+      2,
+    ),
+  );
+  // Markdown rows for RESULTS.md.
+  for (const row of rows) {
+    const m = row.median;
+    console.log(
+      `| ${date.slice(0, 16).replace('T', ' ')} | ${RUNTIME} | ${row.concurrency} | **${m.perSecond.toLocaleString('en')}** | ${m.p50} | ${m.p99} | **${m.cpuMsPerEndorsement}** | ${Number.isNaN(m.chaincodeCpuMs) ? 'n/a' : m.chaincodeCpuMs} | ${m.clientCpuMs} | ${row.runs.map((x) => x.perSecond).join(' / ')} |`,
+    );
+  }
+  console.log(
+    `| ${RUNTIME} | ${Math.round(median(cold))} | ${cold.map((x) => Math.round(x)).join(', ')} |`,
+  );
+} finally {
+  await stopPeer();
+}
