@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { parseDocument } from 'yaml';
-import type { Logger } from '@fabric-peer/api';
 import { buildProposal } from '@fabric-peer/channel/test-support';
 import { loadConfig } from '@fabric-peer/config';
 import { buildGenesisBlock, generateCrypto } from '@fabric-peer/devtools';
@@ -27,7 +26,7 @@ import {
   type orderer as ordererProtos,
   type protos,
 } from '@fabric-peer/protos';
-import { freePort } from '@fabric-peer/testkit';
+import { freePort, silentLoggers } from '@fabric-peer/testkit';
 import { sampleConfig } from './paths.js';
 
 export const CHANNEL = 'mychannel';
@@ -64,14 +63,6 @@ function identity(mspDir: string, mspId: string): X509SigningIdentity {
     version: 'v1_4_3',
   }).defaultSigningIdentity();
 }
-
-const silent: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => silent,
-} as unknown as Logger;
 
 export async function startTwoOrgNetwork(
   options: { readonly vmProviders?: readonly string[]; readonly logSpec?: string } = {},
@@ -131,7 +122,7 @@ export async function startTwoOrgNetwork(
     mspDir: join(ordererDir, 'orderers', 'orderer.example.com', 'msp'),
     mspId: 'OrdererMSP',
     fileSystemPath: join(dir, 'orderer'),
-    logger: silent,
+    logger: silentLoggers('orderer'),
   });
   await orderer.start();
   await orderer.joinChannel(common.Block.decode(genesis.bytes));

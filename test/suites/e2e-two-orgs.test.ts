@@ -149,7 +149,8 @@ describe(
       );
       assert.equal(results.length, 20);
       const read = await contract.evaluateTransaction('ReadAsset', 'e2e7');
-      assert.equal(JSON.parse(Buffer.from(read).toString()).AppraisedValue, 107);
+      const asset = JSON.parse(Buffer.from(read).toString()) as { AppraisedValue: number };
+      assert.equal(asset.AppraisedValue, 107);
 
       // Both peers hold the same chain.
       const end = net.peers[0].height();
