@@ -3,18 +3,20 @@
 // GET_STATE, one PUT_STATE) through the whole peer: gRPC Endorser → proposal checks → `peer/Propose`
 // ACL → chaincode launch/handler → simulation → endorsement (escc signature). The peer runs in this
 // process (test/helpers PeerHarness: core.yaml, LevelDB, logs at warning), so process.cpuUsage()
-// around a measured run is the peer's CPU; the chaincode runs in its own process (inprocess runtime)
-// or container (docker), and the load generator (client.mjs) is a child process whose proposals are
-// built and signed before the clock starts. Also measured: the first call's latency when the
-// chaincode is not running (after its Crash function ended it), per runtime.
+// around a measured run is the peer's CPU; the chaincode runs in its own process (inprocess runtime;
+// remote: a fabric-shim chaincode server this script starts, deployed through _lifecycle on a V2_0
+// channel) or container (docker), and the load generator (client.mjs) is a child process whose
+// proposals are built and signed before the clock starts. Also measured: the first call's latency
+// when the chaincode is not running (after its Crash function ended it), per runtime.
 //
 // Usage (after `npm run build`, or `npx tsc -b test`):
 //   node bench/endorse/run.mjs --runtime inprocess --concurrency 1,16,64 --requests 5000 --runs 3
 //   node bench/endorse/run.mjs --runtime docker ...       (skipped when `docker info` fails)
-//   node bench/endorse/run.mjs --runtime remote           (explains why it is not measurable yet)
+//   node bench/endorse/run.mjs --runtime remote ...
 import { execFileSync, fork } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -48,22 +50,17 @@ const command =
   `--requests ${REQUESTS} --runs ${RUNS} --warmup ${WARMUP} --cold ${COLD}` +
   (values.set !== '{}' ? ` --set '${values.set}'` : '');
 
-if (RUNTIME === 'remote') {
-  console.log(
-    'remote runtime: not yet measurable through the peer. A chaincode-as-a-service package is a ' +
-      'Fabric 2.x _lifecycle package (connection.json), and this peer serves only the legacy ' +
-      'lscc lifecycle so far; see packages/chaincode/dist/test-support/bench-handler.js for the ' +
-      'handler-level figure.',
-  );
-  process.exit(0);
-}
-if (RUNTIME !== 'inprocess' && RUNTIME !== 'docker') {
+if (!['inprocess', 'docker', 'remote'].includes(RUNTIME)) {
   console.error(`unknown --runtime ${RUNTIME}: inprocess, docker or remote`);
   process.exit(2);
 }
 
 const NODE_IMAGE = 'fabric-peer/node-runtime:test';
 let harnessOptions = { vmProviders: [{ name: 'inprocess' }] };
+if (RUNTIME === 'remote') {
+  // Chaincode as a service exists only in the 2.x lifecycle: a V2_0 channel and `_lifecycle`.
+  harnessOptions = { vmProviders: [{ name: 'remote' }], applicationCapabilities: ['V2_0'] };
+}
 if (RUNTIME === 'docker') {
   try {
     execFileSync('docker', ['info'], { stdio: 'ignore' });
@@ -81,7 +78,12 @@ if (RUNTIME === 'docker') {
 }
 
 const { PeerHarness, expectOk } = await import(join(root, 'test/dist/helpers/peer-harness.js'));
-const { deployAssetChaincode } = await import(join(root, 'test/dist/helpers/asset-suite.js'));
+const { ASSET_CHAINCODE_DIR, deployAssetChaincode, deployWithLifecycle } = await import(
+  join(root, 'test/dist/helpers/asset-suite.js')
+);
+const { startChaincodeServer } = await import(join(root, 'test/dist/helpers/chaincode-process.js'));
+const { createCcaasPackage, packageId } = await import('@fabric-peer/chaincode-packages');
+const { freePort } = await import('@fabric-peer/testkit');
 const { buildProposal } = await import('@fabric-peer/channel/test-support');
 
 const CHAINCODE = 'bench';
@@ -92,7 +94,9 @@ const peer = await PeerHarness.start({
 });
 // An interrupted run still stops the peer, and with it the chaincode it launched.
 let stopping;
-const stopPeer = () => (stopping ??= peer.stop());
+/** The remote runtime's chaincode server (started here, as its operator would). */
+let server;
+const stopPeer = () => (stopping ??= peer.stop().finally(() => server?.stop()));
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
     console.error(`${signal}: stopping the peer`);
@@ -211,7 +215,7 @@ async function load(concurrency, requests, keyPrefix) {
       p50: percentile(sorted, 50),
       p99: percentile(sorted, 99),
       cpuMsPerEndorsement: cpuMs / requests,
-      chaincodeCpuMs: RUNTIME === 'inprocess' ? ccMs / requests : NaN,
+      chaincodeCpuMs: RUNTIME === 'docker' ? NaN : ccMs / requests,
       clientCpuMs: d.cpuMs / requests,
     };
   } finally {
@@ -220,6 +224,39 @@ async function load(concurrency, requests, keyPrefix) {
 }
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+/** The remote runtime: a chaincode server and its CCaaS package installed and defined. */
+let remote;
+function startServer() {
+  server = startChaincodeServer({
+    address: remote.address,
+    chaincodeId: remote.packageId,
+    dir: ASSET_CHAINCODE_DIR,
+  });
+}
+async function deployRemote() {
+  const address = `127.0.0.1:${await freePort()}`;
+  const label = `${CHAINCODE}_1.0`;
+  const pkg = await createCcaasPackage({ label, connection: { address, dial_timeout: '10s' } });
+  remote = { address, packageId: packageId(label, pkg) };
+  startServer();
+  await deployWithLifecycle(peer, CHAINCODE, pkg);
+}
+
+/** Resolves once something accepts connections at host:port. */
+async function listening(address) {
+  const [host, port] = address.split(':');
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const socket = connect({ host, port: Number(port) }, () => (socket.end(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens at ${address}`);
+    await sleep(20);
+  }
+}
 
 /** First-call latency with the chaincode not running: its Crash function ends it first. */
 async function coldStart(round) {
@@ -232,6 +269,13 @@ async function coldStart(round) {
   if ((crash.response.response?.status ?? 0) === 200) throw new Error('Crash did not crash');
   // Let the runtime notice the exit and clean up (process reaped, container removed).
   await sleep(RUNTIME === 'docker' ? 3000 : 1000);
+  if (RUNTIME === 'remote') {
+    // Nobody launches a chaincode server but its operator: start it again, listening, unconnected.
+    await server.stop();
+    startServer();
+    await listening(remote.address);
+    await sleep(1000);
+  }
   const built = await buildProposal({
     signer: peer.net.identities.user,
     channelId: peer.net.channelId,
@@ -248,7 +292,8 @@ async function coldStart(round) {
 try {
   await peer.joinChannel();
   const deployStart = performance.now();
-  await deployAssetChaincode(peer, CHAINCODE);
+  if (RUNTIME === 'remote') await deployRemote();
+  else await deployAssetChaincode(peer, CHAINCODE);
   const deployMs = performance.now() - deployStart;
 
   // Warm the JIT, the connections and the chaincode before anything is measured.
