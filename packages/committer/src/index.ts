@@ -28,7 +28,7 @@ export {
   type TxValidatorOptions,
   type ValidationPluginFactory,
 } from './validator.js';
-export { createValidationPolicyEvaluator, validIdentities } from './policy-evaluator.js';
+export { createValidationPolicyEvaluator } from './policy-evaluator.js';
 export {
   openTransientStore,
   TransientStore,

@@ -9,16 +9,11 @@
  * identities. A signature the validator pool already verified (same identity, same data, same
  * signature) is not verified again: verification is deterministic, so the verdict is the same.
  */
-import type {
-  Identity,
-  IdentityDeserializer,
-  Logger,
-  PolicyEvaluator,
-  SignedData,
-} from '@fabric-peer/api';
+import type { Logger, PolicyEvaluator, SignedData } from '@fabric-peer/api';
 import {
   PolicyError,
   createSignaturePolicy,
+  validIdentities,
   type ChannelConfigBundle,
   type Policy,
 } from '@fabric-peer/policies';
@@ -38,56 +33,6 @@ export interface ValidationPolicyEvaluatorOptions {
 
 function latin1(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
-}
-
-interface Candidate {
-  readonly index: number;
-  readonly identity: Identity;
-  readonly signed: SignedData;
-}
-
-/** Fabric's SignatureSetToValidIdentities, with verification through `verify`. */
-export async function validIdentities(
-  signatures: readonly SignedData[],
-  deserializer: IdentityDeserializer,
-  verify: (identity: Identity, signed: SignedData) => Promise<void>,
-  logger?: Logger,
-): Promise<Identity[]> {
-  const byKey = new Map<string, Candidate[]>();
-  signatures.forEach((signed, index) => {
-    let identity: Identity;
-    try {
-      identity = deserializer.deserializeIdentity(signed.identity);
-    } catch (err) {
-      logger?.warn('invalid identity', { index, error: messageOf(err) });
-      return;
-    }
-    const key = identity.identifier.mspId + identity.identifier.id;
-    const list = byKey.get(key);
-    if (list === undefined) byKey.set(key, [{ index, identity, signed }]);
-    else list.push({ index, identity, signed });
-  });
-  const accepted: Candidate[] = [];
-  await Promise.all(
-    [...byKey.values()].map(async (candidates) => {
-      // One identity's signatures are tried in order; the first that verifies is kept.
-      for (const candidate of candidates) {
-        try {
-          await verify(candidate.identity, candidate.signed);
-        } catch (err) {
-          logger?.warn('signature for identity is invalid', {
-            index: candidate.index,
-            error: messageOf(err),
-          });
-          continue;
-        }
-        accepted.push(candidate);
-        return;
-      }
-    }),
-  );
-  accepted.sort((a, b) => a.index - b.index);
-  return accepted.map((c) => c.identity);
 }
 
 /** Creates the evaluator; see the module comment. Rejects with a PolicyError (Fabric's messages). */
@@ -158,12 +103,12 @@ export function createValidationPolicyEvaluator(
       const identities = await validIdentities(
         signatures,
         bundle.deserializer,
+        options.logger,
         (identity, signed) => {
           const known = verdicts?.lookup(signed);
           if (known === true) return Promise.resolve();
           return identity.verify(signed.data, signed.signature);
         },
-        options.logger,
       );
       policy.evaluateIdentities(identities);
     },

@@ -86,6 +86,9 @@ export async function validIdentities(
   signatures: readonly SignedData[],
   deserializer: IdentityDeserializer,
   logger?: Logger,
+  /** How a signature is checked; default the identity's own verify (the committer passes one that knows what its worker pool already verified). */
+  verify: (identity: Identity, signed: SignedData) => Promise<void> = (identity, signed) =>
+    identity.verify(signed.data, signed.signature),
 ): Promise<Identity[]> {
   const byKey = new Map<string, Candidate[]>();
   signatures.forEach((signed, index) => {
@@ -108,7 +111,7 @@ export async function validIdentities(
     [...byKey.values()].map(async (candidates) => {
       for (const candidate of candidates) {
         try {
-          await candidate.identity.verify(candidate.signed.data, candidate.signed.signature);
+          await verify(candidate.identity, candidate.signed);
         } catch (err) {
           logger?.warn('signature for identity is invalid', {
             index: candidate.index,
