@@ -8,7 +8,6 @@ import type {
   ChaincodeResponse,
   SystemChaincode,
   SystemChaincodeStateReader,
-  SystemChaincodeStub,
 } from '@fabric-peer/api';
 import {
   PackageError,
@@ -20,72 +19,25 @@ import {
 import type { ChannelRegistry } from '@fabric-peer/channel';
 import { buildProposal } from '@fabric-peer/channel/test-support';
 import type { TxSimulationResults, TxSimulator } from '@fabric-peer/ledger';
-import { common, protos } from '@fabric-peer/protos';
+import type { protos } from '@fabric-peer/protos';
 import { ChainBuilder, endorserTx } from '@fabric-peer/testkit';
+import { SimulatorStub } from './stub.js';
 
 const EMPTY = new Uint8Array(0);
 
 /** A stub over a real simulator: public state, private data, and the simulator itself. */
-export class LifecycleStub implements SystemChaincodeStub {
+export class LifecycleStub extends SimulatorStub {
   constructor(
-    private readonly args: readonly Uint8Array[],
-    private readonly signed: protos.ISignedProposal | undefined,
-    private readonly channelId: string,
-    private readonly txId: string,
-    private readonly simulator: TxSimulator | undefined,
-    private readonly namespace = '_lifecycle',
-  ) {}
+    args: readonly Uint8Array[],
+    signed: protos.ISignedProposal | undefined,
+    channelId: string,
+    txId: string,
+    simulator: TxSimulator | undefined,
+    namespace = '_lifecycle',
+  ) {
+    super(namespace, args, signed, channelId, txId, simulator);
+  }
 
-  getArgs(): readonly Uint8Array[] {
-    return this.args;
-  }
-  getTxId(): string {
-    return this.txId;
-  }
-  getChannelId(): string {
-    return this.channelId;
-  }
-  getSignedProposal(): protos.ISignedProposal | undefined {
-    return this.signed;
-  }
-  getCreator(): Uint8Array {
-    if (this.signed === undefined) return EMPTY;
-    const proposal = protos.Proposal.decode(this.signed.proposalBytes ?? EMPTY);
-    const header = common.Header.decode(proposal.header ?? EMPTY);
-    return common.SignatureHeader.decode(header.signatureHeader ?? EMPTY).creator ?? EMPTY;
-  }
-  getTransient(): ReadonlyMap<string, Uint8Array> {
-    return new Map();
-  }
-  private sim(): TxSimulator {
-    // As the handler answers a chaincode without a ledger context.
-    if (this.simulator === undefined) throw new Error('no ledger context');
-    return this.simulator;
-  }
-  async getState(key: string): Promise<Uint8Array> {
-    return (await this.sim().getState(this.namespace, key)) ?? EMPTY;
-  }
-  putState(key: string, value: Uint8Array): Promise<void> {
-    return this.sim().setState(this.namespace, key, value);
-  }
-  deleteState(key: string): Promise<void> {
-    return this.sim().deleteState(this.namespace, key);
-  }
-  async getStateByRange(
-    startKey: string,
-    endKey: string,
-  ): Promise<{ readonly key: string; readonly value: Uint8Array }[]> {
-    const it = await this.sim().getStateRangeScanIterator(this.namespace, startKey, endKey);
-    const out: { key: string; value: Uint8Array }[] = [];
-    try {
-      for (let kv = await it.next(); kv !== undefined; kv = await it.next()) {
-        out.push({ key: kv.key, value: kv.value });
-      }
-    } finally {
-      await it.close();
-    }
-    return out;
-  }
   async getPrivateData(collection: string, key: string): Promise<Uint8Array> {
     return (await this.sim().getPrivateData(this.namespace, collection, key)) ?? EMPTY;
   }

@@ -17,12 +17,12 @@ export class SimulatorStub implements SystemChaincodeStub {
   readonly events: { name: string; payload: Uint8Array }[] = [];
 
   constructor(
-    private readonly namespace: string,
+    protected readonly namespace: string,
     private readonly args: readonly Uint8Array[],
     private readonly signed: protos.ISignedProposal | undefined,
     private readonly channelId: string,
     private readonly txId: string,
-    private readonly simulator: TxSimulator | undefined,
+    protected readonly simulator: TxSimulator | undefined,
   ) {}
 
   getArgs(): readonly Uint8Array[] {
@@ -46,8 +46,9 @@ export class SimulatorStub implements SystemChaincodeStub {
   getTransient(): ReadonlyMap<string, Uint8Array> {
     return new Map();
   }
-  private sim(): TxSimulator {
-    if (this.simulator === undefined) throw new Error('no simulator for this invocation');
+  protected sim(): TxSimulator {
+    // As the handler answers a chaincode without a ledger context.
+    if (this.simulator === undefined) throw new Error('no ledger context');
     return this.simulator;
   }
   async getState(key: string): Promise<Uint8Array> {
