@@ -21,6 +21,25 @@ const CORE_YAML = fileURLToPath(new URL('../../../../config/core.yaml', import.m
 
 const build = { Version: 'v0.0.0-test', CommitSHA: 'cafebabe' };
 
+/** The node's services in start order (they stop in reverse). */
+const SERVICES = [
+  'local-msp',
+  'metrics',
+  'operations',
+  'ledgers',
+  'channels',
+  'chaincode',
+  'committer',
+  'endorser',
+  'ordering',
+  'delivery',
+  'deliver',
+  'gateway',
+  'peer-listener',
+  'chaincode-listener',
+  'serving',
+];
+
 /**
  * Every listener on 127.0.0.1 and a port the system chooses, and ledgers in a fresh folder, unless
  * `env` says otherwise.
@@ -79,23 +98,7 @@ describe('the sample core.yaml with port 0', () => {
 describe('PeerNode', () => {
   it('orders its services: local-msp … ledgers, channels, chaincode, committer, endorser, ordering, delivery, deliver, gateway, listeners, serving', async () => {
     const { node } = await peer();
-    assert.deepEqual(node.services, [
-      'local-msp',
-      'metrics',
-      'operations',
-      'ledgers',
-      'channels',
-      'chaincode',
-      'committer',
-      'endorser',
-      'ordering',
-      'delivery',
-      'deliver',
-      'gateway',
-      'peer-listener',
-      'chaincode-listener',
-      'serving',
-    ]);
+    assert.deepEqual(node.services, SERVICES);
   });
 
   it(
@@ -111,23 +114,7 @@ describe('PeerNode', () => {
       try {
         assert.ok(peerPort > 0 && chaincode > 0 && operations > 0, JSON.stringify(node.ports));
         assert.equal(new Set([peerPort, chaincode, operations]).size, 3);
-        assert.deepEqual(lifecycle('starting service'), [
-          'local-msp',
-          'metrics',
-          'operations',
-          'ledgers',
-          'channels',
-          'chaincode',
-          'committer',
-          'endorser',
-          'ordering',
-          'delivery',
-          'deliver',
-          'gateway',
-          'peer-listener',
-          'chaincode-listener',
-          'serving',
-        ]);
+        assert.deepEqual(lifecycle('starting service'), SERVICES);
 
         const health = await httpRequest(`${ops}/healthz`);
         assert.equal(health.status, 200);
@@ -180,26 +167,10 @@ describe('PeerNode', () => {
       for (const port of [peerPort, chaincode, operations]) {
         assert.equal(await tryConnect(port), 'ECONNREFUSED', `port ${port} closed`);
       }
-      assert.deepEqual(lifecycle('stopped service'), [
-        'serving',
-        'chaincode-listener',
-        'peer-listener',
-        'gateway',
-        'deliver',
-        'delivery',
-        'ordering',
-        'endorser',
-        'committer',
-        'chaincode',
-        'channels',
-        'ledgers',
-        'operations',
-        'metrics',
-        'local-msp',
-      ]);
+      assert.deepEqual(lifecycle('stopped service'), [...SERVICES].reverse());
       // Stopping again does nothing more.
       await node.stop();
-      assert.equal(lifecycle('stopped service').length, 15);
+      assert.equal(lifecycle('stopped service').length, SERVICES.length);
     },
   );
 
@@ -246,37 +217,14 @@ describe('PeerNode', () => {
           assert.ok(err.cause instanceof ListenError);
           return true;
         });
-        assert.deepEqual(lifecycle('starting service'), [
-          'local-msp',
-          'metrics',
-          'operations',
-          'ledgers',
-          'channels',
-          'chaincode',
-          'committer',
-          'endorser',
-          'ordering',
-          'delivery',
-          'deliver',
-          'gateway',
-          'peer-listener',
-          'chaincode-listener',
-        ]);
-        assert.deepEqual(lifecycle('stopped service'), [
-          'peer-listener',
-          'gateway',
-          'deliver',
-          'delivery',
-          'ordering',
-          'endorser',
-          'committer',
-          'chaincode',
-          'channels',
-          'ledgers',
-          'operations',
-          'metrics',
-          'local-msp',
-        ]);
+        assert.deepEqual(
+          lifecycle('starting service'),
+          SERVICES.slice(0, SERVICES.indexOf('chaincode-listener') + 1),
+        );
+        assert.deepEqual(
+          lifecycle('stopped service'),
+          SERVICES.slice(0, SERVICES.indexOf('chaincode-listener')).reverse(),
+        );
         const { peer: peerPort, operations } = node.ports;
         assert.ok(peerPort > 0 && operations > 0);
         assert.equal(await tryConnect(peerPort), 'ECONNREFUSED');
