@@ -83,6 +83,26 @@ describe('ExpirationCheck', () => {
     assert.equal(after.next.calls.length, 0);
   });
 
+  it("remembers each creator's expiry, not its verdict: the same filter refuses it once time passes", async () => {
+    let now = certs.valid.notAfter.getTime() - 1000;
+    const { check, next } = filter(() => new Date(now));
+    const valid = serializedIdentity('Org1MSP', certs.valid.certPem);
+    const expired = serializedIdentity('Org1MSP', certs.expired.certPem);
+    await check.processProposal(signedProposal({ creator: valid }), {});
+    await check.processProposal(signedProposal({ creator: valid }), {});
+    await assert.rejects(
+      check.processProposal(signedProposal({ creator: expired }), {}),
+      rejected('identity expired'),
+    );
+    assert.equal(next.calls.length, 2);
+    now = certs.valid.notAfter.getTime() + 1;
+    await assert.rejects(
+      check.processProposal(signedProposal({ creator: valid }), {}),
+      rejected('identity expired'),
+    );
+    assert.equal(next.calls.length, 2);
+  });
+
   it('passes a creator whose id_bytes are not an X.509 certificate (idemix and the like)', async () => {
     for (const idBytes of [
       'idemix-credential',
