@@ -33,6 +33,8 @@ export const CHANNEL = 'mychannel';
 
 export interface NetworkPeer {
   readonly mspId: string;
+  /** PEM of the organization's TLS CA (what a client trusts), when the network uses TLS. */
+  readonly tlsRootCert?: Buffer;
   readonly domain: string;
   readonly address: string;
   readonly node: PeerNode;
@@ -47,6 +49,7 @@ export interface NetworkPeer {
 
 export interface TwoOrgNetwork {
   readonly dir: string;
+  readonly tls: boolean;
   readonly ordererAddress: string;
   readonly orderer: SoloOrderer;
   readonly peers: readonly [NetworkPeer, NetworkPeer];
@@ -65,18 +68,30 @@ function identity(mspDir: string, mspId: string): X509SigningIdentity {
 }
 
 export async function startTwoOrgNetwork(
-  options: { readonly vmProviders?: readonly string[]; readonly logSpec?: string } = {},
+  options: {
+    readonly vmProviders?: readonly string[];
+    readonly logSpec?: string;
+    /** TLS on every listener and connection (peers, orderer, chaincode); default true. */
+    readonly tls?: boolean;
+    /** More core.yaml keys for both peers (dotted path → value). */
+    readonly set?: Readonly<Record<string, unknown>>;
+  } = {},
 ): Promise<TwoOrgNetwork> {
+  const tls = options.tls ?? true;
+  // Certificates valid for the addresses the network uses.
+  const sans = ['localhost', '127.0.0.1'];
   const dir = await mkdtemp(join(tmpdir(), 'fabric-peer-e2e-'));
   const crypto = join(dir, 'crypto');
   await generateCrypto(
     {
-      OrdererOrgs: [{ Name: 'Orderer', Domain: 'example.com', Specs: [{ Hostname: 'orderer' }] }],
+      OrdererOrgs: [
+        { Name: 'Orderer', Domain: 'example.com', Specs: [{ Hostname: 'orderer', SANS: sans }] },
+      ],
       PeerOrgs: [1, 2].map((n) => ({
         Name: `Org${n}`,
         Domain: `org${n}.example.com`,
         EnableNodeOUs: true,
-        Template: { Count: 1 },
+        Template: { Count: 1, SANS: sans },
         Users: { Count: 1 },
       })),
     },
@@ -117,8 +132,17 @@ export async function startTwoOrgNetwork(
     { baseDir: dir },
   );
 
+  const ordererTlsDir = join(ordererDir, 'orderers', 'orderer.example.com', 'tls');
   const orderer = new SoloOrderer({
     listenAddress: ordererAddress,
+    ...(tls
+      ? {
+          tls: {
+            cert: readFileSync(join(ordererTlsDir, 'server.crt')),
+            key: readFileSync(join(ordererTlsDir, 'server.key')),
+          },
+        }
+      : {}),
     mspDir: join(ordererDir, 'orderers', 'orderer.example.com', 'msp'),
     mspId: 'OrdererMSP',
     fileSystemPath: join(dir, 'orderer'),
@@ -147,6 +171,13 @@ export async function startTwoOrgNetwork(
     set('peer.chaincodeAddress', `127.0.0.1:${ccPort}`);
     set('operations.listenAddress', `127.0.0.1:${await freePort()}`);
     set('metrics.provider', 'disabled');
+    const peerTlsDir = join(orgDir, 'peers', `peer0.${domain}`, 'tls');
+    set('peer.tls.enabled', tls);
+    set('peer.tls.cert.file', join(peerTlsDir, 'server.crt'));
+    set('peer.tls.key.file', join(peerTlsDir, 'server.key'));
+    set('peer.tls.rootcert.file', join(peerTlsDir, 'ca.crt'));
+    set('peer.tls.clientRootCAs.files', [join(peerTlsDir, 'ca.crt')]);
+    for (const [path, value] of Object.entries(options.set ?? {})) set(path, value);
     if (options.vmProviders) {
       set(
         'vm.providers',
@@ -156,9 +187,9 @@ export async function startTwoOrgNetwork(
     const configFile = join(dir, `core-peer${n}.yaml`);
     await writeFile(configFile, doc.toString());
     const logging = new LoggingSystem({
-      spec: options.logSpec ?? 'warning',
+      spec: options.logSpec ?? process.env.E2E_LOGSPEC ?? 'warning',
       format: 'json',
-      writer: { write: () => undefined },
+      writer: process.env.E2E_LOG ? process.stderr : { write: () => undefined },
     });
     const node = await PeerNode.create({
       config: loadConfig({ path: configFile, env: {} }),
@@ -168,10 +199,14 @@ export async function startTwoOrgNetwork(
     });
     await node.start();
     const Client = grpc.makeGenericClientConstructor(EndorserService, 'Endorser');
-    const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const tlsRootCert = tls
+      ? readFileSync(join(orgDir, 'tlsca', `tlsca.${domain}-cert.pem`))
+      : undefined;
+    const client = new Client(`127.0.0.1:${port}`, clientCredentials(tlsRootCert));
     const userMspDir = join(orgDir, 'users', `User1@${domain}`, 'msp');
     peers.push({
       mspId,
+      ...(tlsRootCert !== undefined ? { tlsRootCert } : {}),
       domain,
       address: `127.0.0.1:${port}`,
       node,
@@ -210,13 +245,17 @@ export async function startTwoOrgNetwork(
     clients.push(client);
   }
 
+  const ordererTlsRoot = tls
+    ? readFileSync(join(ordererDir, 'tlsca', 'tlsca.example.com-cert.pem'))
+    : undefined;
   const network: TwoOrgNetwork = {
     dir,
+    tls,
     ordererAddress,
     orderer,
     peers: peers as [NetworkPeer, NetworkPeer],
     genesis: genesis.bytes,
-    broadcast: (envelope) => broadcastTo(ordererAddress, envelope),
+    broadcast: (envelope) => broadcastTo(ordererAddress, clientCredentials(ordererTlsRoot), envelope),
     async waitForHeight(height, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (peers.some((p) => p.height() < height)) {
@@ -238,13 +277,19 @@ export async function startTwoOrgNetwork(
   return network;
 }
 
+/** TLS trusting `root`, or plaintext. */
+export function clientCredentials(root: Buffer | undefined): grpc.ChannelCredentials {
+  return root === undefined ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(root);
+}
+
 /** One Broadcast call to the orderer. */
 function broadcastTo(
   address: string,
+  credentials: grpc.ChannelCredentials,
   envelope: { payload: Uint8Array; signature: Uint8Array },
 ): Promise<number> {
   const Client = grpc.makeGenericClientConstructor(AtomicBroadcastService, 'AtomicBroadcast');
-  const client = new Client(address, grpc.credentials.createInsecure());
+  const client = new Client(address, credentials);
   return new Promise<number>((resolve, reject) => {
     const call = client.makeBidiStreamRequest(
       AtomicBroadcastService.broadcast.path,

@@ -17,6 +17,7 @@ import {
   type VmProvider,
 } from '@fabric-peer/api';
 import {
+  chaincodeEndpoint,
   chaincodeSettings,
   ChaincodeSupportImpl,
   createChaincodeDefinitions,
@@ -40,6 +41,7 @@ import {
 } from '@fabric-peer/scc';
 import { ChannelsService } from './channels.js';
 import { ChaincodeGrpcServer } from './grpc/listeners.js';
+import { parseHostPort } from './listen.js';
 import { LocalMspService } from './local-msp.js';
 
 /** System chaincodes this peer provides itself, in deploy order; others come from plugins. */
@@ -133,7 +135,11 @@ export class ChaincodeService implements Service {
     await support.start();
     this.listener.addService(...support.grpcService());
     const root = support.tlsRootCertPem();
-    if (root !== undefined) this.listener.requireClientCertificates(root);
+    if (root !== undefined) {
+      // Chaincodes trust the chaincode CA only: the listener serves a certificate from it.
+      const { host } = parseHostPort(chaincodeEndpoint(config));
+      this.listener.overrideTls(await support.listenerCertificate(host), root);
+    }
     this.#support = support;
 
     for (const scc of this.#systemChaincodes(legacyStore, packages, lifecycle, localMspId)) {

@@ -39,7 +39,8 @@ export class GrpcServer implements Service {
   #port = 0;
   #started = false;
   /** Client roots required on top of the configured ones (the chaincode CA). */
-  #requiredClientRoots: Buffer[] = [];
+  /** TLS that replaces the configured one (the chaincode listener's, from the chaincode CA). */
+  #tlsOverride: GrpcTlsOptions | undefined;
   /** Calls in progress, so that stop() can end them when the grace period runs out. */
   readonly #calls = new Set<grpc.ServerInterceptingCall>();
 
@@ -97,25 +98,32 @@ export class GrpcServer implements Service {
   }
 
   /**
-   * With TLS, requires every client to present a certificate chaining to `rootPem` (or a configured
-   * root); only before start. The chaincode listener uses it for the peer's chaincode CA.
+   * With TLS on, serves `cert`/`key` instead of the configured pair and accepts only clients with
+   * a certificate chaining to `clientRoot`; only before start. The chaincode listener uses it for
+   * the peer's chaincode CA, as Fabric's createChaincodeServer does.
    */
-  requireClientCertificates(rootPem: string): void {
-    if (this.#started) throw new Error(`${this.name}: client roots must be set before start`);
-    this.#requiredClientRoots.push(Buffer.from(rootPem));
+  overrideTls(pair: { certPem: string; keyPem: string }, clientRootPem: string): void {
+    if (this.#started) throw new Error(`${this.name}: TLS must be set before start`);
+    if (this.options.tls === undefined) return;
+    this.#tlsOverride = {
+      cert: Buffer.from(pair.certPem),
+      key: Buffer.from(pair.keyPem),
+      clientRootCAs: [Buffer.from(clientRootPem)],
+      clientAuthRequired: true,
+    };
   }
 
   #credentials(): grpc.ServerCredentials {
-    const tls = this.options.tls;
+    const tls = this.#tlsOverride ?? this.options.tls;
     if (!tls) return grpc.ServerCredentials.createInsecure();
-    const required = this.#requiredClientRoots.length > 0;
-    const clientAuth = tls.clientAuthRequired || required;
-    const all = [...tls.clientRootCAs, ...this.#requiredClientRoots];
-    const roots = clientAuth && all.length > 0 ? Buffer.concat(all) : null;
+    const roots =
+      tls.clientAuthRequired && tls.clientRootCAs.length > 0
+        ? Buffer.concat(tls.clientRootCAs)
+        : null;
     return grpc.ServerCredentials.createSsl(
       roots,
       [{ private_key: tls.key, cert_chain: tls.cert }],
-      clientAuth,
+      tls.clientAuthRequired,
     );
   }
 
@@ -135,7 +143,7 @@ export class GrpcServer implements Service {
       address: `${host}:${this.#port}`,
       tls: this.options.tls !== undefined,
       clientAuthRequired:
-        (this.options.tls?.clientAuthRequired ?? false) || this.#requiredClientRoots.length > 0,
+        (this.#tlsOverride ?? this.options.tls)?.clientAuthRequired ?? false,
       services: this.#services.join(','),
     });
   }
