@@ -10,6 +10,24 @@ export {
   ALWAYS_LOADED,
 } from './builtins.js';
 export { LedgersService } from './ledgers.js';
+export { OfflinePeer, type OfflineScope } from './offline.js';
+export {
+  importBlocks,
+  inspectLedger,
+  listBlockFiles,
+  openChannelLedger,
+  readBlockFile,
+  stateValue,
+  summarizeBlock,
+  type BlockFile,
+  type BlockSummary,
+  type ImportOptions,
+  type ImportProgress,
+  type ImportTarget,
+  type InspectOptions,
+  type TransactionSummary,
+} from './ledger-tools.js';
+export { LedgerToolError, type LedgerToolErrorCode } from './ledger-tool-error.js';
 export { ChannelsService } from './channels.js';
 export { ChaincodeService } from './chaincode.js';
 export { EndorserService } from './endorser.js';

@@ -1,0 +1,233 @@
+/**
+ * `fabric-peer ledger import` and `fabric-peer ledger inspect`: operators' ledger tools, in the
+ * spirit of Fabric's ledgerutil. Both run offline on the peer's own configuration — the node's
+ * services without listeners (`OfflinePeer` of @fabric-peer/node), so the blocks are joined,
+ * verified, validated and committed by the very code the running peer uses — and both need the
+ * peer stopped: its ledgers are locked while it runs.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadConfig, type LoadedConfig } from '@fabric-peer/config';
+import { fromEnvironment, LoggingSystem } from '@fabric-peer/logging';
+import {
+  importBlocks,
+  inspectLedger,
+  LedgerToolError,
+  listBlockFiles,
+  OfflinePeer,
+  openChannelLedger,
+  type ImportProgress,
+  type PeerOptions,
+} from '@fabric-peer/node';
+import { BUILD_INFO } from './generated/build-info.js';
+
+/** Where the ledger commands write, and their environment; the cli's `Io` fits. */
+export interface LedgerIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+const CONFIG_HELP =
+  'core.yaml, or the folder holding it (default: $FABRIC_CFG_PATH, else ./core.yaml, else /etc/hyperledger/fabric/core.yaml)';
+
+/**
+ * Logging of the tools unless FABRIC_LOGGING_SPEC says otherwise: warnings (a transaction found
+ * invalid says why), but neither the system chaincodes' streams ending at stop (no tool uses them)
+ * nor the service start-up failure the command reports itself as its one error line.
+ */
+const DEFAULT_LOG_SPEC = 'warn:chaincode.scc=error:core.lifecycle=fatal';
+
+/** Default of `--progress-every`. */
+const PROGRESS_EVERY = 1000;
+
+const INSPECT_HELP = `
+Prints JSON on stdout:
+  { "channel", "height", "currentBlockHash", "previousBlockHash",
+    "blocks": [ { "number", "hash", "previousHash", "dataHash", "transactionsFilter",
+                  "transactions": [ { "txId", "type", "validationCode" } ] } ],
+    "state": { "<key>": "<value>" } }                       (only with --namespace)
+Hashes are hex; "hash" is the block header hash (what the next block's previousHash holds).
+"type" is the channel header's HeaderType name, "validationCode" the TxValidationCode name the
+ledger stored (e.g. VALID, MVCC_READ_CONFLICT), "transactionsFilter" the stored codes as numbers.
+A state value that is not valid UTF-8 prints as { "base64": "..." }.
+
+Against a Fabric corpus (validation-codes.json, state.json), field for field:
+  blocks[i].number, previousHash, dataHash, transactionsFilter
+      = blocks[i].number, previous_hash, data_hash, transactions_filter
+  blocks[i].transactions[j].txId, type, validationCode
+      = blocks[i].transactions[j].txid, type, validation_code
+  state (with --namespace <chaincode>) = state.json
+
+Read-only: no block is committed. The peer must not be running on the same peer.fileSystemPath.
+`;
+
+const IMPORT_HELP = `
+DIR holds block-<n>.pb files (each a marshalled common.Block, as "peer channel fetch" writes them),
+numbered from 0 without a gap. Block 0 joins the channel as cscc JoinChain does (a ledger is
+created under peer.fileSystemPath); every later block goes through the peer's committer: block
+verification (hash chain, data hash, orderer signatures against BlockValidation), transaction
+validation (validation plugins, _lifecycle/lscc definitions, MVCC) and commit. The validation codes
+stored are the ones computed here, never those in the files. On a channel the ledger already has,
+the import resumes after its height; the blocks below it are checked to be the files' blocks. The
+first block refused stops the import (exit 1, naming the block); the blocks before it stay
+committed. Progress goes to stderr.
+
+Offline: no listener, no orderer, no chaincode runtime. The peer must not be running on the same
+peer.fileSystemPath.
+`;
+
+function load(io: LedgerIo, path: string | undefined): LoadedConfig {
+  return loadConfig({ ...(path !== undefined ? { path } : {}), env: io.env });
+}
+
+/** The node's options for a tool, logging to stderr. */
+function peerOptions(io: LedgerIo, config: LoadedConfig): PeerOptions {
+  const logging = new LoggingSystem({
+    ...fromEnvironment(io.env),
+    spec: io.env['FABRIC_LOGGING_SPEC'] || DEFAULT_LOG_SPEC,
+    writer: { write: (text: string) => io.err(text) },
+  });
+  return {
+    config,
+    loggerFactory: (module) => logging.logger(module),
+    logSpec: { spec: () => logging.normalizedSpec(), activate: (s) => logging.activate(s) },
+    build: BUILD_INFO,
+  };
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError('it must be a positive integer.');
+  }
+  return n;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function rate(blocks: number, ms: number): string {
+  return blocks > 0 && ms > 0 ? `, ${(blocks / (ms / 1000)).toFixed(1)} blocks/s` : '';
+}
+
+function counts(p: ImportProgress): string {
+  return (
+    `${p.committed} committed, ${p.skipped} already in the ledger; ` +
+    `${p.transactions} transactions (${p.valid} valid, ${p.invalid} invalid); ` +
+    `${seconds(p.elapsedMs)}${rate(p.committed, p.elapsedMs)}`
+  );
+}
+
+async function runImport(
+  io: LedgerIo,
+  opts: { config?: string; from: string; channel?: string; progressEvery?: number },
+): Promise<number> {
+  const config = load(io, opts.config);
+  const dir = resolve(opts.from);
+  const files = await listBlockFiles(dir);
+  const peer = await OfflinePeer.create(peerOptions(io, config), 'committer');
+  // SIGINT or SIGTERM: stop between two blocks, with everything before committed. A second signal
+  // finds no listener and ends the process (the ledger recovers from its blocks when reopened).
+  const interrupt = new AbortController();
+  const onSignal = (): void => {
+    io.err('ledger import: stopping after the block being committed (signal again to exit now)\n');
+    interrupt.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await peer.start();
+    io.err(
+      `ledger import: blocks 0 to ${files[files.length - 1]!.number} from ${dir} into ${peer.ledgersDir}\n`,
+    );
+    const done = await importBlocks({
+      peer,
+      files,
+      ...(opts.channel !== undefined ? { channelId: opts.channel } : {}),
+      progressEvery: opts.progressEvery ?? PROGRESS_EVERY,
+      signal: interrupt.signal,
+      onProgress: (p) =>
+        io.err(`ledger import: ${p.channel}: block ${p.block} of ${p.lastBlock}: ${counts(p)}\n`),
+    });
+    io.err(
+      `ledger import: done: channel ${done.channel} at height ${done.height}: ` +
+        `blocks ${done.committed + done.skipped}: ${counts(done)}\n`,
+    );
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await peer.stop();
+  }
+}
+
+async function runInspect(
+  io: LedgerIo,
+  opts: { config?: string; channel: string; namespace?: string },
+): Promise<number> {
+  const config = load(io, opts.config);
+  const peer = await OfflinePeer.create(peerOptions(io, config), 'ledgers');
+  // Opening the ledger manager creates its folders: a path without ledgers stays untouched.
+  if (!existsSync(peer.ledgersDir)) {
+    throw new LedgerToolError(
+      'CHANNEL_NOT_FOUND',
+      `channel ${opts.channel} not found: there are no ledgers in ${peer.ledgersDir} (peer.fileSystemPath: ${peer.fileSystemPath})`,
+      { details: { channel: opts.channel } },
+    );
+  }
+  await peer.start();
+  try {
+    const ledger = await openChannelLedger(peer.ledgers, opts.channel);
+    const options = opts.namespace !== undefined ? { namespace: opts.namespace } : {};
+    for await (const chunk of inspectLedger(ledger, opts.channel, options)) io.out(chunk);
+    return 0;
+  } finally {
+    await peer.stop();
+  }
+}
+
+/**
+ * Adds the `ledger` command group to the program. `run` receives each action's exit code, as the
+ * other commands' actions hand theirs.
+ */
+export function registerLedgerCommands(
+  program: Command,
+  io: LedgerIo,
+  run: (code: Promise<number> | number) => void,
+): void {
+  const ledger = program
+    .command('ledger')
+    .description('Offline ledger tools: import blocks from files, inspect a channel');
+  ledger
+    .command('import')
+    .description(
+      "Import a channel's blocks from block-<n>.pb files: join with block 0, then verify, validate and commit every block as the peer does",
+    )
+    .option('-c, --config <path>', CONFIG_HELP)
+    .requiredOption('--from <dir>', 'folder of block-<n>.pb files, from block 0 without a gap')
+    .option('--channel <name>', "check that block 0 is this channel's genesis block")
+    .option(
+      '--progress-every <blocks>',
+      `report progress on stderr every this many blocks (default ${PROGRESS_EVERY})`,
+      positiveInteger,
+    )
+    .addHelpText('after', IMPORT_HELP)
+    .action((o: { config?: string; from: string; channel?: string; progressEvery?: number }) =>
+      run(runImport(io, o)),
+    );
+  ledger
+    .command('inspect')
+    .description(
+      "Print a channel's blocks, transactions and stored validation codes (and one namespace's state) as JSON",
+    )
+    .option('-c, --config <path>', CONFIG_HELP)
+    .requiredOption('--channel <name>', 'the channel')
+    .option('--namespace <name>', "also print this namespace's world state (e.g. a chaincode name)")
+    .addHelpText('after', INSPECT_HELP)
+    .action((o: { config?: string; channel: string; namespace?: string }) =>
+      run(runInspect(io, o)),
+    );
+}
