@@ -13,6 +13,8 @@ export default tseslint.config(
       '**/dist/**',
       'packages/protos/src/generated/**',
       'test/fixtures/**',
+      '.devnet/**',
+      '.data/**',
       '**/*.d.ts',
     ],
   },

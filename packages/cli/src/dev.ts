@@ -1,17 +1,33 @@
 /**
  * `fabric-peer dev`: tools for development networks, so that one needs none of Fabric's binaries.
- * `dev crypto` writes MSP material as cryptogen does; `dev genesis` writes an application channel's
- * genesis block as configtxgen does. Both are @fabric-peer/devtools behind a command line.
+ * `dev up` starts a whole development network (orderer, peer, channel, the sample chaincode) in
+ * one process; `dev crypto` writes MSP material as cryptogen does; `dev genesis` writes an
+ * application channel's genesis block as configtxgen does. They are @fabric-peer/devnet and
+ * @fabric-peer/devtools behind a command line.
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import {
+  DEFAULT_DEVNET_DIR,
+  DEFAULT_PORTS,
+  DevnetError,
+  startDevNetwork,
+  validPort,
+  type DevNetwork,
+  type DevNetworkPorts,
+} from '@fabric-peer/devnet';
 import { buildGenesisBlockFromFile, generateCrypto, loadCryptoConfig } from '@fabric-peer/devtools';
+import { fromEnvironment, LoggingSystem } from '@fabric-peer/logging';
+import { STOP_TIMEOUT_MS } from '@fabric-peer/node';
+import { BUILD_INFO } from './generated/build-info.js';
 
 /** Where the dev commands write; the cli's `Io` fits. */
 export interface DevIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
+  /** FABRIC_LOGGING_SPEC / FABRIC_LOGGING_FORMAT of `dev up`; default none. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 function plural(n: number, word: string): string {
@@ -71,6 +87,98 @@ async function genesis(io: DevIo, opts: { config: string; output: string }): Pro
   return 0;
 }
 
+interface UpOptions {
+  readonly dir: string;
+  readonly ordererPort?: string;
+  readonly peerPort?: string;
+  readonly chaincodePort?: string;
+  readonly operationsPort?: string;
+}
+
+/**
+ * `dev up`: starts the development network, prints its progress and how to call the chaincode,
+ * then serves until SIGINT or SIGTERM and stops cleanly (exit 0). A signal during start-up stops
+ * what has started.
+ */
+async function up(io: DevIo, opts: UpOptions): Promise<number> {
+  const env = io.env ?? {};
+  const ports: Partial<DevNetworkPorts> = {
+    ...(opts.ordererPort !== undefined
+      ? { orderer: validPort(opts.ordererPort, '--orderer-port') }
+      : {}),
+    ...(opts.peerPort !== undefined ? { peer: validPort(opts.peerPort, '--peer-port') } : {}),
+    ...(opts.chaincodePort !== undefined
+      ? { chaincode: validPort(opts.chaincodePort, '--chaincode-port') }
+      : {}),
+    ...(opts.operationsPort !== undefined
+      ? { operations: validPort(opts.operationsPort, '--operations-port') }
+      : {}),
+  };
+  // The progress lines are what a developer reads; the peer's own log stays at warnings unless
+  // FABRIC_LOGGING_SPEC asks for more.
+  const logging = new LoggingSystem({
+    ...fromEnvironment(env),
+    spec: env['FABRIC_LOGGING_SPEC'] || 'warning',
+    writer: { write: (chunk: string) => io.err(chunk), isTTY: process.stderr.isTTY },
+  });
+  const log = logging.logger('devnet');
+
+  const abort = new AbortController();
+  let signalled: (signal: NodeJS.Signals) => void = () => undefined;
+  const signal = new Promise<NodeJS.Signals>((resolve) => (signalled = resolve));
+  let count = 0;
+  const onSignal = (s: NodeJS.Signals): void => {
+    count += 1;
+    if (count > 1) {
+      log.warn('second signal: exiting now', { signal: s });
+      process.exit(1);
+    }
+    abort.abort();
+    signalled(s);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    let network: DevNetwork;
+    try {
+      network = await startDevNetwork({
+        dir: resolve(opts.dir),
+        ports,
+        loggers: (module) => logging.logger(module),
+        logSpec: { spec: () => logging.normalizedSpec(), activate: (s) => logging.activate(s) },
+        build: BUILD_INFO,
+        progress: (text) => io.out(`${text}\n`),
+        signal: abort.signal,
+      });
+    } catch (err) {
+      if (err instanceof DevnetError && err.code === 'DEVNET_ABORTED') {
+        io.out('stopped before the development network was ready\n');
+        return 0;
+      }
+      throw err;
+    }
+    io.out(`\n${network.instructions()}`);
+    const s = await signal;
+    io.out(`\nstopping (${s})...\n`);
+    // Each part bounds its own stop; this is the last resort if something ignores that.
+    const lastResort = setTimeout(
+      () => {
+        log.error('the development network did not stop in time: exiting');
+        process.exit(1);
+      },
+      2 * STOP_TIMEOUT_MS + 800,
+    );
+    lastResort.unref();
+    await network.stop();
+    clearTimeout(lastResort);
+    io.out('stopped\n');
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 /**
  * Adds the `dev` command group to the program. `run` receives each action's exit code, as the
  * other commands' actions hand theirs.
@@ -81,6 +189,29 @@ export function registerDevCommands(
   run: (code: Promise<number> | number) => void,
 ): void {
   const dev = program.command('dev').description('Tools for development networks');
+  dev
+    .command('up')
+    .description(
+      'Start a development network in one process: orderer, peer, channel mychannel and the sample chaincode basic; serve until SIGINT or SIGTERM',
+    )
+    .option(
+      '--dir <dir>',
+      'folder of the network: made on the first start, resumed on the next',
+      DEFAULT_DEVNET_DIR,
+    )
+    .option('--orderer-port <port>', 'the orderer (on 127.0.0.1)', String(DEFAULT_PORTS.orderer))
+    .option('--peer-port <port>', "the peer's gRPC listener", String(DEFAULT_PORTS.peer))
+    .option(
+      '--chaincode-port <port>',
+      "the peer's chaincode listener",
+      String(DEFAULT_PORTS.chaincode),
+    )
+    .option(
+      '--operations-port <port>',
+      "the peer's operations server (/healthz, /metrics)",
+      String(DEFAULT_PORTS.operations),
+    )
+    .action((o: UpOptions) => run(up(io, o)));
   dev
     .command('crypto')
     .description(

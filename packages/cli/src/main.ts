@@ -9,7 +9,9 @@ import { bindingsReport } from '@fabric-peer/core';
 import { fromEnvironment, LoggingSystem } from '@fabric-peer/logging';
 import { createKernel, PeerNode, STOP_TIMEOUT_MS, type PeerOptions } from '@fabric-peer/node';
 import { stringify as toYaml } from 'yaml';
+import { registerChaincodeCommands } from './chaincode.js';
 import { registerDevCommands } from './dev.js';
+import { registerLedgerCommands } from './ledger.js';
 import { BUILD_INFO } from './generated/build-info.js';
 import { renderPlugins, unprovidedSelections } from './render.js';
 
@@ -185,6 +187,8 @@ export function program(io: Io, run: (code: Promise<number> | number) => void): 
     .option('--json', 'print JSON')
     .action((o: { config?: string; json?: boolean }) => run(plugins(io, o)));
   registerDevCommands(cmd, io, run);
+  registerChaincodeCommands(cmd, io, run);
+  registerLedgerCommands(cmd, io, run);
   return cmd;
 }
 
