@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { parseDocument } from 'yaml';
+import { createChaincodePackage } from '@fabric-peer/chaincode-packages';
 import { buildProposal } from '@fabric-peer/channel/test-support';
 import { loadConfig } from '@fabric-peer/config';
 import { buildGenesisBlock, generateCrypto } from '@fabric-peer/devtools';
@@ -23,11 +24,15 @@ import {
   AtomicBroadcastService,
   common,
   EndorserService,
+  lifecycle,
+  protos as protoClasses,
   type orderer as ordererProtos,
   type protos,
 } from '@fabric-peer/protos';
 import { freePort, silentLoggers } from '@fabric-peer/testkit';
 import { sampleConfig } from './paths.js';
+import { PeerHarness } from './peer-harness.js';
+import { PeerProcess } from './peer-process.js';
 
 export const CHANNEL = 'mychannel';
 
@@ -37,21 +42,37 @@ export interface NetworkPeer {
   readonly tlsRootCert?: Buffer;
   readonly domain: string;
   readonly address: string;
-  readonly node: PeerNode;
+  /** The PeerNode, for a peer running in this process; undefined for a peer process. */
+  readonly node: PeerNode | undefined;
+  /** The `fabric-peer start` process, for a peer running as one (see `processPeers`). */
+  readonly process: PeerProcess | undefined;
+  /** SIGKILLs the peer process and waits for it to be gone. */
+  kill(): Promise<void>;
+  /** Starts the peer process again on the same configuration and ledger. */
+  restart(): Promise<void>;
   readonly admin: X509SigningIdentity;
   readonly user: X509SigningIdentity;
   /** The user's MSP folder (signcerts + keystore), for client libraries. */
   readonly userMspDir: string;
   /** Sends a signed proposal to this peer's Endorser service. */
   processProposal(signed: protos.ISignedProposal): Promise<protos.ProposalResponse>;
+  /** The ledger height of an in-process peer. */
   height(): number;
+  /** The ledger height as qscc GetChainInfo reports it (any peer). */
+  chainHeight(): Promise<number>;
+  /** A committed block, through qscc GetBlockByNumber (any peer). */
+  block(n: number): Promise<common.Block>;
 }
 
 export interface TwoOrgNetwork {
   readonly dir: string;
   readonly tls: boolean;
   readonly ordererAddress: string;
+  /** The development orderer (a new object after {@link restartOrderer}). */
   readonly orderer: SoloOrderer;
+  /** Stops the orderer and starts it again on the same chain and port. */
+  stopOrderer(): Promise<void>;
+  startOrderer(): Promise<void>;
   readonly peers: readonly [NetworkPeer, NetworkPeer];
   readonly genesis: Uint8Array;
   /** Broadcasts a signed transaction envelope to the orderer; resolves with its status. */
@@ -73,8 +94,14 @@ export async function startTwoOrgNetwork(
     readonly logSpec?: string;
     /** TLS on every listener and connection (peers, orderer, chaincode); default true. */
     readonly tls?: boolean;
+    /** Peers (1, 2) that run as `fabric-peer start` processes instead of in this process. */
+    readonly processPeers?: readonly number[];
     /** More core.yaml keys for both peers (dotted path → value). */
     readonly set?: Readonly<Record<string, unknown>>;
+    /** The channel's Orderer BatchTimeout (a Go duration, e.g. '250ms'); default 2s. */
+    readonly batchTimeout?: string;
+    /** The channel's Orderer BatchSize.MaxMessageCount; default 500. */
+    readonly maxMessageCount?: number;
   } = {},
 ): Promise<TwoOrgNetwork> {
   const tls = options.tls ?? true;
@@ -120,6 +147,10 @@ export async function startTwoOrgNetwork(
         })),
       ],
       orderer: {
+        ...(options.batchTimeout !== undefined ? { batchTimeout: options.batchTimeout } : {}),
+        ...(options.maxMessageCount !== undefined
+          ? { batchSize: { maxMessageCount: options.maxMessageCount } }
+          : {}),
         consenters: [
           {
             host: '127.0.0.1',
@@ -133,21 +164,23 @@ export async function startTwoOrgNetwork(
   );
 
   const ordererTlsDir = join(ordererDir, 'orderers', 'orderer.example.com', 'tls');
-  const orderer = new SoloOrderer({
-    listenAddress: ordererAddress,
-    ...(tls
-      ? {
-          tls: {
-            cert: readFileSync(join(ordererTlsDir, 'server.crt')),
-            key: readFileSync(join(ordererTlsDir, 'server.key')),
-          },
-        }
-      : {}),
-    mspDir: join(ordererDir, 'orderers', 'orderer.example.com', 'msp'),
-    mspId: 'OrdererMSP',
-    fileSystemPath: join(dir, 'orderer'),
-    logger: silentLoggers('orderer'),
-  });
+  const newOrderer = (): SoloOrderer =>
+    new SoloOrderer({
+      listenAddress: ordererAddress,
+      ...(tls
+        ? {
+            tls: {
+              cert: readFileSync(join(ordererTlsDir, 'server.crt')),
+              key: readFileSync(join(ordererTlsDir, 'server.key')),
+            },
+          }
+        : {}),
+      mspDir: join(ordererDir, 'orderers', 'orderer.example.com', 'msp'),
+      mspId: 'OrdererMSP',
+      fileSystemPath: join(dir, 'orderer'),
+      logger: silentLoggers('orderer'),
+    });
+  let orderer = newOrderer();
   await orderer.start();
   await orderer.joinChannel(common.Block.decode(genesis.bytes));
 
@@ -186,50 +219,103 @@ export async function startTwoOrgNetwork(
     }
     const configFile = join(dir, `core-peer${n}.yaml`);
     await writeFile(configFile, doc.toString());
-    const logging = new LoggingSystem({
-      spec: options.logSpec ?? process.env.E2E_LOGSPEC ?? 'warning',
-      format: 'json',
-      writer: process.env.E2E_LOG ? process.stderr : { write: () => undefined },
-    });
-    const node = await PeerNode.create({
-      config: loadConfig({ path: configFile, env: {} }),
-      loggerFactory: (module) => logging.logger(module),
-      logSpec: logging,
-      build: { Version: 'test', CommitSHA: 'test' },
-    });
-    await node.start();
+    const asProcess = options.processPeers?.includes(n) === true;
+    let node: PeerNode | undefined;
+    let child: PeerProcess | undefined;
+    const startProcess = async (): Promise<PeerProcess> => {
+      // node.start=info: the "peer started" line this waits for.
+      const spec = options.logSpec ?? process.env.E2E_LOGSPEC ?? 'warning';
+      const p = PeerProcess.run(['start', '--config', configFile], {
+        FABRIC_LOGGING_SPEC: `node.start=info:${spec}`,
+      });
+      try {
+        await p.waitFor(/peer started/, 30_000);
+      } catch (err) {
+        p.kill();
+        throw err;
+      }
+      return p;
+    };
+    if (asProcess) {
+      child = await startProcess();
+    } else {
+      const logging = new LoggingSystem({
+        spec: options.logSpec ?? process.env.E2E_LOGSPEC ?? 'warning',
+        format: 'json',
+        writer: process.env.E2E_LOG ? process.stderr : { write: () => undefined },
+      });
+      node = await PeerNode.create({
+        config: loadConfig({ path: configFile, env: {} }),
+        loggerFactory: (module) => logging.logger(module),
+        logSpec: logging,
+        build: { Version: 'test', CommitSHA: 'test' },
+      });
+      await node.start();
+    }
     const Client = grpc.makeGenericClientConstructor(EndorserService, 'Endorser');
     const tlsRootCert = tls
       ? readFileSync(join(orgDir, 'tlsca', `tlsca.${domain}-cert.pem`))
       : undefined;
     const client = new Client(`127.0.0.1:${port}`, clientCredentials(tlsRootCert));
     const userMspDir = join(orgDir, 'users', `User1@${domain}`, 'msp');
+    const admin = identity(join(orgDir, 'users', `Admin@${domain}`, 'msp'), mspId);
+    const user = identity(userMspDir, mspId);
+    const processProposal = (signed: protos.ISignedProposal): Promise<protos.ProposalResponse> =>
+      new Promise((resolve, reject) =>
+        client.makeUnaryRequest(
+          EndorserService.processProposal.path,
+          EndorserService.processProposal.requestSerialize,
+          EndorserService.processProposal.responseDeserialize,
+          signed,
+          (err, res) =>
+            err || !res
+              ? reject(err ?? new Error('no response'))
+              : resolve(res as protos.ProposalResponse),
+        ),
+      );
+    const qscc = async (args: (string | Uint8Array)[]): Promise<Uint8Array> => {
+      const built = await buildProposal({ signer: user, channelId: '', chaincode: 'qscc', args });
+      const response = await processProposal(built.signed);
+      if (response.response?.status !== 200) {
+        throw new Error(`qscc ${String(args[0])}: ${response.response?.message ?? ''}`);
+      }
+      return response.response.payload ?? new Uint8Array();
+    };
     peers.push({
       mspId,
       ...(tlsRootCert !== undefined ? { tlsRootCert } : {}),
       domain,
       address: `127.0.0.1:${port}`,
-      node,
-      admin: identity(join(orgDir, 'users', `Admin@${domain}`, 'msp'), mspId),
-      user: identity(userMspDir, mspId),
+      get node() {
+        return node;
+      },
+      get process() {
+        return child;
+      },
+      async kill() {
+        if (child === undefined) throw new Error(`peer${n} does not run as a process`);
+        child.child.kill('SIGKILL');
+        await child.exited;
+      },
+      async restart() {
+        if (child === undefined) throw new Error(`peer${n} does not run as a process`);
+        child.kill();
+        await child.exited;
+        child = await startProcess();
+      },
+      admin,
+      user,
       userMspDir,
-      processProposal: (signed) =>
-        new Promise((resolve, reject) =>
-          client.makeUnaryRequest(
-            EndorserService.processProposal.path,
-            EndorserService.processProposal.requestSerialize,
-            EndorserService.processProposal.responseDeserialize,
-            signed,
-            (err, res) =>
-              err || !res
-                ? reject(err ?? new Error('no response'))
-                : resolve(res as protos.ProposalResponse),
-          ),
-        ),
+      processProposal,
       height: () => {
+        if (node === undefined) throw new Error(`peer${n} runs as a process: use chainHeight()`);
         const channel = node.kernel.container.get(ChannelsService).registry.get(CHANNEL);
         return channel ? Number(channel.ledger.getBlockchainInfo().height) : 0;
       },
+      chainHeight: async () =>
+        Number(common.BlockchainInfo.decode(await qscc(['GetChainInfo', CHANNEL])).height),
+      block: async (num) =>
+        common.Block.decode(await qscc(['GetBlockByNumber', CHANNEL, String(num)])),
     });
     // Join through cscc, as `peer channel join` does.
     const join_ = await buildProposal({
@@ -252,24 +338,41 @@ export async function startTwoOrgNetwork(
     dir,
     tls,
     ordererAddress,
-    orderer,
+    get orderer() {
+      return orderer;
+    },
+    async stopOrderer() {
+      await orderer.stop();
+    },
+    async startOrderer() {
+      orderer = newOrderer();
+      await orderer.start();
+    },
     peers: peers as [NetworkPeer, NetworkPeer],
     genesis: genesis.bytes,
-    broadcast: (envelope) => broadcastTo(ordererAddress, clientCredentials(ordererTlsRoot), envelope),
+    broadcast: (envelope) =>
+      broadcastTo(ordererAddress, clientCredentials(ordererTlsRoot), envelope),
     async waitForHeight(height, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
-      while (peers.some((p) => p.height() < height)) {
+      for (;;) {
+        const heights = await Promise.all(
+          peers.map((p) =>
+            p.node !== undefined ? Promise.resolve(p.height()) : p.chainHeight().catch(() => 0),
+          ),
+        );
+        if (heights.every((h) => h >= height)) return;
         if (Date.now() > deadline) {
-          throw new Error(
-            `peers at heights ${peers.map((p) => p.height()).join(', ')}, expected ${height}`,
-          );
+          throw new Error(`peers at heights ${heights.join(', ')}, expected ${height}`);
         }
         await new Promise((r) => setTimeout(r, 50));
       }
     },
     async stop() {
       for (const c of clients) c.close();
-      for (const p of peers) await p.node.stop();
+      for (const p of peers) {
+        await p.node?.stop();
+        if (p.process !== undefined) await p.process.terminate();
+      }
       await orderer.stop();
       await rm(dir, { recursive: true, force: true });
     },
@@ -303,4 +406,98 @@ function broadcastTo(
     call.on('error', reject);
     call.write(envelope);
   }).finally(() => client.close());
+}
+
+const enc = new TextEncoder();
+
+function expect200(response: protos.IProposalResponse, what: string): void {
+  if (response.response?.status !== 200) {
+    throw new Error(`${what}: ${response.response?.status} ${response.response?.message ?? ''}`);
+  }
+}
+
+/**
+ * Deploys a Node chaincode through `_lifecycle` as the organizations' admins do it: installed on
+ * both peers, approved by each organization (ordered, committed), then the definition committed
+ * in one transaction endorsed by both. Resolves with the package id.
+ */
+export async function deployWithLifecycle(
+  net: TwoOrgNetwork,
+  chaincode: { readonly name: string; readonly label: string; readonly codeDir: string },
+): Promise<string> {
+  const pkg = await createChaincodePackage({
+    label: chaincode.label,
+    type: 'node',
+    path: '',
+    codeDir: chaincode.codeDir,
+  });
+  let packageId = '';
+  for (const peer of net.peers) {
+    const installed = await buildProposal({
+      signer: peer.admin,
+      channelId: '',
+      chaincode: '_lifecycle',
+      args: [
+        enc.encode('InstallChaincode'),
+        lifecycle.InstallChaincodeArgs.encode({ chaincodeInstallPackage: pkg }).finish(),
+      ],
+    });
+    const response = await peer.processProposal(installed.signed);
+    expect200(response, `install on ${peer.mspId}`);
+    packageId = lifecycle.InstallChaincodeResult.decode(response.response!.payload!).packageId;
+  }
+  let height = await net.peers[0].chainHeight();
+  for (const peer of net.peers) {
+    const approve = await buildProposal({
+      signer: peer.admin,
+      channelId: CHANNEL,
+      chaincode: '_lifecycle',
+      args: [
+        enc.encode('ApproveChaincodeDefinitionForMyOrg'),
+        lifecycle.ApproveChaincodeDefinitionForMyOrgArgs.encode({
+          sequence: 1,
+          name: chaincode.name,
+          version: '1.0',
+          source: { localPackage: { packageId } },
+        }).finish(),
+      ],
+    });
+    const response = await peer.processProposal(approve.signed);
+    expect200(response, `approve by ${peer.mspId}`);
+    const status = await net.broadcast(await PeerHarness.envelopeOf(approve, response, peer.admin));
+    if (status !== 200) throw new Error(`approve by ${peer.mspId}: broadcast status ${status}`);
+    await net.waitForHeight(++height);
+  }
+  // The commit, endorsed by both organizations (LifecycleEndorsement: MAJORITY).
+  const commit = await buildProposal({
+    signer: net.peers[0].admin,
+    channelId: CHANNEL,
+    chaincode: '_lifecycle',
+    args: [
+      enc.encode('CommitChaincodeDefinition'),
+      lifecycle.CommitChaincodeDefinitionArgs.encode({
+        sequence: 1,
+        name: chaincode.name,
+        version: '1.0',
+      }).finish(),
+    ],
+  });
+  const responses = await Promise.all(net.peers.map((p) => p.processProposal(commit.signed)));
+  for (const r of responses) expect200(r, 'commit definition');
+  const envelope = await PeerHarness.envelopeOf(commit, responses[0]!, net.peers[0].admin);
+  // Both endorsements in the one transaction.
+  const payload = common.Payload.decode(envelope.payload);
+  const tx = protoClasses.Transaction.decode(payload.data);
+  const cap = protoClasses.ChaincodeActionPayload.decode(tx.actions[0]!.payload!);
+  cap.action!.endorsements = responses.map((r) => r.endorsement!);
+  tx.actions[0]!.payload = protoClasses.ChaincodeActionPayload.encode(cap).finish();
+  payload.data = protoClasses.Transaction.encode(tx).finish();
+  const payloadBytes = common.Payload.encode(payload).finish();
+  const status = await net.broadcast({
+    payload: payloadBytes,
+    signature: await net.peers[0].admin.sign(payloadBytes),
+  });
+  if (status !== 200) throw new Error(`commit definition: broadcast status ${status}`);
+  await net.waitForHeight(++height);
+  return packageId;
 }

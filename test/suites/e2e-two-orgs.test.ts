@@ -20,25 +20,17 @@ import {
   type BlockListener,
   type X509Identity,
 } from 'fabric-network';
-import { createChaincodePackage } from '@fabric-peer/chaincode-packages';
-import { buildProposal } from '@fabric-peer/channel/test-support';
 import { ChannelsService } from '@fabric-peer/node';
-import { blockHeaderHash, common, lifecycle, protos } from '@fabric-peer/protos';
+import { blockHeaderHash, protos } from '@fabric-peer/protos';
 import { ASSET_CHAINCODE_DIR } from '../helpers/asset-suite.js';
-import { PeerHarness } from '../helpers/peer-harness.js';
 import {
   CHANNEL,
   clientCredentials,
+  deployWithLifecycle,
   startTwoOrgNetwork,
   type NetworkPeer,
   type TwoOrgNetwork,
 } from '../helpers/two-org-network.js';
-
-const enc = new TextEncoder();
-
-function expect200(response: protos.IProposalResponse, what: string): void {
-  assert.equal(response.response?.status, 200, `${what}: ${response.response?.message ?? ''}`);
-}
 
 describe(
   'two organizations, the development orderer and fabric-gateway',
@@ -50,86 +42,11 @@ describe(
 
     before(async () => {
       net = await startTwoOrgNetwork({ vmProviders: ['inprocess'] });
-      const pkg = await createChaincodePackage({
+      await deployWithLifecycle(net, {
+        name: 'assets',
         label: 'assets_1.0',
-        type: 'node',
-        path: '',
         codeDir: ASSET_CHAINCODE_DIR,
       });
-      // Install on both peers (channel-less _lifecycle InstallChaincode by each org's admin).
-      let packageId = '';
-      for (const peer of net.peers) {
-        const installed = await buildProposal({
-          signer: peer.admin,
-          channelId: '',
-          chaincode: '_lifecycle',
-          args: [
-            enc.encode('InstallChaincode'),
-            lifecycle.InstallChaincodeArgs.encode({ chaincodeInstallPackage: pkg }).finish(),
-          ],
-        });
-        const response = await peer.processProposal(installed.signed);
-        expect200(response, `install on ${peer.mspId}`);
-        packageId = lifecycle.InstallChaincodeResult.decode(response.response!.payload!).packageId;
-      }
-      // Each org approves on its own peer; the approval is ordered and committed by both peers.
-      let height = net.peers[0].height();
-      for (const peer of net.peers) {
-        const approve = await buildProposal({
-          signer: peer.admin,
-          channelId: CHANNEL,
-          chaincode: '_lifecycle',
-          args: [
-            enc.encode('ApproveChaincodeDefinitionForMyOrg'),
-            lifecycle.ApproveChaincodeDefinitionForMyOrgArgs.encode({
-              sequence: 1,
-              name: 'assets',
-              version: '1.0',
-              source: { localPackage: { packageId } },
-            }).finish(),
-          ],
-        });
-        const response = await peer.processProposal(approve.signed);
-        expect200(response, `approve by ${peer.mspId}`);
-        const status = await net.broadcast(
-          await PeerHarness.envelopeOf(approve, response, peer.admin),
-        );
-        assert.equal(status, 200);
-        await net.waitForHeight(++height);
-      }
-      // The commit, endorsed by both organizations (LifecycleEndorsement: MAJORITY).
-      const commit = await buildProposal({
-        signer: net.peers[0].admin,
-        channelId: CHANNEL,
-        chaincode: '_lifecycle',
-        args: [
-          enc.encode('CommitChaincodeDefinition'),
-          lifecycle.CommitChaincodeDefinitionArgs.encode({
-            sequence: 1,
-            name: 'assets',
-            version: '1.0',
-          }).finish(),
-        ],
-      });
-      const responses = await Promise.all(net.peers.map((p) => p.processProposal(commit.signed)));
-      for (const r of responses) expect200(r, 'commit definition');
-      const envelope = await PeerHarness.envelopeOf(commit, responses[0]!, net.peers[0].admin);
-      // Both endorsements in the one transaction.
-      const payload = common.Payload.decode(envelope.payload);
-      const tx = protos.Transaction.decode(payload.data);
-      const cap = protos.ChaincodeActionPayload.decode(tx.actions[0]!.payload!);
-      cap.action!.endorsements = responses.map((r) => r.endorsement!);
-      tx.actions[0]!.payload = protos.ChaincodeActionPayload.encode(cap).finish();
-      payload.data = protos.Transaction.encode(tx).finish();
-      const payloadBytes = common.Payload.encode(payload).finish();
-      assert.equal(
-        await net.broadcast({
-          payload: payloadBytes,
-          signature: await net.peers[0].admin.sign(payloadBytes),
-        }),
-        200,
-      );
-      await net.waitForHeight(++height);
 
       const user = net.peers[0];
       const certPem = readFileSync(
@@ -198,7 +115,7 @@ describe(
       for (let n = 0; n < end; n++) {
         const hashes = await Promise.all(
           net.peers.map(async (p) => {
-            const ch = p.node.kernel.container.get(ChannelsService).registry.get(CHANNEL)!;
+            const ch = p.node!.kernel.container.get(ChannelsService).registry.get(CHANNEL)!;
             const block = await ch.ledger.getBlockByNumber(n);
             return Buffer.from(blockHeaderHash(block!.header!)).toString('hex');
           }),
@@ -342,7 +259,7 @@ describe(
 
 /** Every key → value (UTF-8) of `namespace` in the peer's world state. */
 async function namespaceState(peer: NetworkPeer, namespace: string): Promise<Map<string, string>> {
-  const channel = peer.node.kernel.container.get(ChannelsService).registry.get(CHANNEL)!;
+  const channel = peer.node!.kernel.container.get(ChannelsService).registry.get(CHANNEL)!;
   const qe = await channel.ledger.newQueryExecutor();
   const out = new Map<string, string>();
   try {

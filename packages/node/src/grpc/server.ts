@@ -142,8 +142,7 @@ export class GrpcServer implements Service {
       listener: this.name,
       address: `${host}:${this.#port}`,
       tls: this.options.tls !== undefined,
-      clientAuthRequired:
-        (this.#tlsOverride ?? this.options.tls)?.clientAuthRequired ?? false,
+      clientAuthRequired: (this.#tlsOverride ?? this.options.tls)?.clientAuthRequired ?? false,
       services: this.#services.join(','),
     });
   }
