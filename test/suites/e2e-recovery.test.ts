@@ -66,7 +66,11 @@ describe('a peer killed under load, and an orderer restarted', { timeout: 600_00
   let contract: Contract;
 
   before(async () => {
-    net = await startTwoOrgNetwork({ vmProviders: ['inprocess'], processPeers: [1] });
+    net = await startTwoOrgNetwork({
+      vmProviders: ['inprocess'],
+      processPeers: [1],
+      batchTimeout: '250ms',
+    });
     await deployWithLifecycle(net, {
       name: 'assets',
       label: 'assets_1.0',

@@ -41,7 +41,7 @@ describe(
     let grpcClient: grpc.Client;
 
     before(async () => {
-      net = await startTwoOrgNetwork({ vmProviders: ['inprocess'] });
+      net = await startTwoOrgNetwork({ vmProviders: ['inprocess'], batchTimeout: '250ms' });
       await deployWithLifecycle(net, {
         name: 'assets',
         label: 'assets_1.0',
