@@ -44,9 +44,10 @@ export function createChaincodeDefinitions(
         }
         return info;
       }
-      if (options.lifecycle !== undefined) {
+      const lifecycle = options.lifecycle;
+      if (lifecycle !== undefined && (lifecycle.definesOn?.(channelId) ?? true)) {
         try {
-          return await options.lifecycle.endorsementInfo(channelId, chaincodeName, qe);
+          return await lifecycle.endorsementInfo(channelId, chaincodeName, qe);
         } catch (err) {
           if (!(err instanceof ChaincodeError && err.code === 'CHAINCODE_NOT_DEFINED')) throw err;
         }

@@ -39,6 +39,12 @@ export interface ChaincodeDefinitionSource {
     chaincodeName: string,
     qe: SimpleQueryExecutor | undefined,
   ): Promise<ChaincodeEndorsementInfo>;
+  /**
+   * Whether this source defines chaincodes on `channelId` at all (false: callers go straight to
+   * the next source, without the cost of a CHAINCODE_NOT_DEFINED error per proposal). Absent:
+   * always.
+   */
+  definesOn?(channelId: string): boolean;
 }
 /** Identifier of the peer's {@link ChaincodeDefinitionSource}. */
 export const ChaincodeDefinitions: unique symbol = Symbol.for(

@@ -214,5 +214,21 @@ describe('system chaincode runtime', () => {
       chained.endorsementInfo('c', 'none', undefined),
       /chaincode none not found/,
     );
+    // A lifecycle source that defines nothing on a channel is not asked there at all.
+    const asked: string[] = [];
+    const v14 = Object.assign(new MapDefinitions().define('both', 'both:new'), {
+      definesOn: (channelId: string) => (asked.push(channelId), channelId !== 'legacy-only'),
+    });
+    const skipping = createChaincodeDefinitions({
+      systemChaincodes: names,
+      legacy,
+      lifecycle: v14,
+    });
+    assert.equal(
+      (await skipping.endorsementInfo('legacy-only', 'both', undefined)).chaincodeId,
+      'both:old',
+    );
+    assert.equal((await skipping.endorsementInfo('c', 'both', undefined)).chaincodeId, 'both:new');
+    assert.deepEqual(asked, ['legacy-only', 'c']);
   });
 });

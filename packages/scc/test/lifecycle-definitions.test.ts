@@ -294,6 +294,9 @@ describe('_lifecycle definitions', () => {
     });
     const sim = await env.tc.channels.get(env.net.channelId)!.ledger.newTxSimulator('v14');
     try {
+      assert.equal(legacyDefs.definesOn(env.net.channelId), false);
+      assert.equal(defs.definesOn(net.channelId), true);
+      assert.equal(legacyDefs.definesOn('unknown-channel'), true, 'its error names the channel');
       await assert.rejects(legacyDefs.endorsementInfo(env.net.channelId, 'mycc', sim), {
         code: 'CHAINCODE_NOT_DEFINED',
       });

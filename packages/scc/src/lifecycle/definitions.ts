@@ -387,6 +387,15 @@ export class LifecycleDefinitions
     this.#installed?.set(hex(packageIdHash(info.packageId)), info);
   }
 
+  /**
+   * `_lifecycle` defines chaincodes only on channels with the V2_0 application capability (an
+   * unknown channel stays here, for endorsementInfo's error).
+   */
+  definesOn(channelId: string): boolean {
+    const bundle = this.options.channels.get(channelId)?.bundle();
+    return bundle === undefined || bundle.capabilities.application?.lifecycleV20 === true;
+  }
+
   /** Fabric's ChaincodeEndorsementInfoSource.ChaincodeEndorsementInfo for non-system chaincode. */
   async endorsementInfo(
     channelId: string,
