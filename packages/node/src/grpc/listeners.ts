@@ -7,6 +7,7 @@ import { inject, injectable, LoggerFactory, MetricsProvider, PeerConfig } from '
 import { GrpcServer, type GrpcServerOptions } from './server.js';
 import { healthService, HealthStatusBoardId, type HealthStatusBoard } from './health.js';
 import { metricsInterceptor } from './metrics.js';
+import { DisabledProvider } from '../metrics/disabled.js';
 import { chaincodeListener, peerListener, type ListenerSettings } from '../settings.js';
 
 /** A listener's server options: its settings plus Fabric's gRPC metrics and the node logger. */
@@ -15,7 +16,9 @@ function serverOptions(
   metrics: MetricsProvider,
   loggers: LoggerFactory,
 ): GrpcServerOptions {
-  return { ...settings, interceptors: [metricsInterceptor(metrics)], logger: loggers('node.grpc') };
+  // With metrics disabled the interceptor would only add per-call and per-message work.
+  const interceptors = metrics instanceof DisabledProvider ? [] : [metricsInterceptor(metrics)];
+  return { ...settings, interceptors, logger: loggers('node.grpc') };
 }
 
 /** The peer listener (`peer.listenAddress`): Endorser, Deliver, Gateway... register here. */
