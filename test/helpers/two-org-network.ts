@@ -423,7 +423,13 @@ function expect200(response: protos.IProposalResponse, what: string): void {
  */
 export async function deployWithLifecycle(
   net: TwoOrgNetwork,
-  chaincode: { readonly name: string; readonly label: string; readonly codeDir: string },
+  chaincode: {
+    readonly name: string;
+    readonly label: string;
+    readonly codeDir: string;
+    /** Private data collections of the definition (approved and committed as given). */
+    readonly collections?: protos.ICollectionConfigPackage;
+  },
 ): Promise<string> {
   const pkg = await createChaincodePackage({
     label: chaincode.label,
@@ -459,6 +465,7 @@ export async function deployWithLifecycle(
           name: chaincode.name,
           version: '1.0',
           source: { localPackage: { packageId } },
+          ...(chaincode.collections !== undefined ? { collections: chaincode.collections } : {}),
         }).finish(),
       ],
     });
@@ -479,6 +486,7 @@ export async function deployWithLifecycle(
         sequence: 1,
         name: chaincode.name,
         version: '1.0',
+        ...(chaincode.collections !== undefined ? { collections: chaincode.collections } : {}),
       }).finish(),
     ],
   });

@@ -19,7 +19,14 @@ export type DeliverErrorCode =
   /** Block delivery is already running (or stopping) for the channel. */
   | 'DELIVERY_STATE'
   /** A file the delivery client's configuration names cannot be used. */
-  | 'CONFIG_FILE';
+  | 'CONFIG_FILE'
+  /**
+   * The collection configuration that decides who may read private data is missing or unusable
+   * (Fabric's CheckCollectionPolicy errors).
+   */
+  | 'COLLECTION_CONFIG'
+  /** The ledger could not give a block's private data. */
+  | 'PRIVATE_DATA_UNAVAILABLE';
 
 export class DeliverError extends FabricPeerError {
   declare readonly code: DeliverErrorCode;

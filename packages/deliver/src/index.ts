@@ -34,6 +34,10 @@ export { deliverGrpcService } from './server/grpc.js';
 export { DeliverHandler } from './server/handler.js';
 export type { DeliverCall, DeliverKind, DeliverServiceOptions } from './server/handler.js';
 export { FilteredBlockError, toFilteredBlock } from './server/filtered.js';
-export { eligiblePrivateData } from './server/private-data.js';
-export type { PrivateDataSource, TxPrivateData } from './server/private-data.js';
+export { eligiblePrivateData, ledgerPrivateDataSource } from './server/private-data.js';
+export type {
+  LedgerPrivateDataSourceOptions,
+  PrivateDataSource,
+  TxPrivateData,
+} from './server/private-data.js';
 export { SessionAccessControl, checkTlsBinding, identityExpiresAt } from './server/session.js';

@@ -1,4 +1,5 @@
-// A kvledger over real parts: the file block store and the history LevelDB in os.tmpdir(), and the
+// A kvledger over real parts: the file block store, the history and private data LevelDBs in
+// os.tmpdir(), and the
 // in-memory state database of @fabric-peer/statedb-testkit (kept in a store, so that a ledger can
 // be reopened over the same state as after a restart).
 import { join } from 'node:path';
@@ -13,10 +14,13 @@ import {
   openBlockStore,
   openHistoryDBProvider,
   openKvLedger,
+  openPvtDataStoreProvider,
   type BlockIndexDb,
+  type BlockStore,
   type HistoryDBProvider,
   type KvLedger,
   type KvLedgerOptions,
+  type PvtDataStoreProvider,
 } from '../src/index.js';
 import { tempDir } from './paths.js';
 import { TEST_CHANNEL } from './blocks.js';
@@ -25,11 +29,16 @@ export interface LedgerEnv {
   readonly dir: string;
   readonly store: MemoryStateStore;
   readonly provider: StateDatabaseProvider;
-  /** Opens (or reopens) the channel's ledger over the same block store, state and history. */
+  /** Opens (or reopens) the channel's ledger over the same block store, state, history and private data. */
   open(
-    options?: Partial<KvLedgerOptions> & { wrapState?: (db: VersionedDB) => VersionedDB },
+    options?: Partial<KvLedgerOptions> & {
+      wrapState?: (db: VersionedDB) => VersionedDB;
+      wrapBlockStore?: (store: BlockStore) => BlockStore;
+    },
   ): Promise<KvLedger>;
-  /** Closes the ledgers, the history and the block index, keeping the files (state stays in memory). */
+  /** The private data LevelDB (opened with the first ledger; undefined before or when disabled). */
+  pvtProvider(): PvtDataStoreProvider | undefined;
+  /** Closes the ledgers, the history, the private data and the block index, keeping the files (state stays in memory). */
   closeAll(): Promise<void>;
   /** Closes what is open and removes the folder. */
   dispose(): Promise<void>;
@@ -38,6 +47,8 @@ export interface LedgerEnv {
 export interface LedgerEnvOptions extends MemoryStateOptions {
   readonly channelId?: string;
   readonly history?: boolean;
+  /** Keep private data per block (default true). */
+  readonly pvtData?: boolean;
 }
 
 export function ledgerEnv(options: LedgerEnvOptions = {}): LedgerEnv {
@@ -50,6 +61,7 @@ export function ledgerEnv(options: LedgerEnvOptions = {}): LedgerEnv {
   });
   let indexDb: BlockIndexDb | undefined;
   let history: HistoryDBProvider | undefined;
+  let pvt: PvtDataStoreProvider | undefined;
   const ledgers: KvLedger[] = [];
   return {
     dir: tmp.dir,
@@ -60,10 +72,13 @@ export function ledgerEnv(options: LedgerEnvOptions = {}): LedgerEnv {
       indexDb ??= await openBlockIndexDb(chains);
       if (options.history !== false)
         history ??= await openHistoryDBProvider(join(tmp.dir, 'historyLeveldb'));
-      const blockStore = await openBlockStore({ dir: chains, channelId, indexDb, sync: false });
+      if (options.pvtData !== false)
+        pvt ??= await openPvtDataStoreProvider(join(tmp.dir, 'pvtdataStore'), { sync: false });
+      const rawStore = await openBlockStore({ dir: chains, channelId, indexDb, sync: false });
+      const blockStore = o.wrapBlockStore ? o.wrapBlockStore(rawStore) : rawStore;
       const raw = await provider.open(channelId);
       const stateDb = o.wrapState ? o.wrapState(raw) : raw;
-      const { wrapState: _w, ...rest } = o;
+      const { wrapState: _w, wrapBlockStore: _b, ...rest } = o;
       let ledger: KvLedger;
       try {
         ledger = await openKvLedger({
@@ -71,6 +86,7 @@ export function ledgerEnv(options: LedgerEnvOptions = {}): LedgerEnv {
           blockStore,
           stateDb,
           ...(history !== undefined ? { historyDb: history.handle(channelId, blockStore) } : {}),
+          ...(pvt !== undefined ? { pvtDataStore: pvt.handle(channelId) } : {}),
           ...rest,
         });
       } catch (err) {
@@ -81,10 +97,13 @@ export function ledgerEnv(options: LedgerEnvOptions = {}): LedgerEnv {
       ledgers.push(ledger);
       return ledger;
     },
+    pvtProvider: () => pvt,
     async closeAll() {
       for (const l of ledgers.splice(0)) await l.close().catch(() => undefined);
       await history?.close();
       history = undefined;
+      await pvt?.close();
+      pvt = undefined;
       await indexDb?.close();
       indexDb = undefined;
     },

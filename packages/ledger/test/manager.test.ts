@@ -77,6 +77,7 @@ describe('ledger manager', () => {
       'fileLock',
       'historyLeveldb',
       'ledgerProvider',
+      'pvtdataStore',
     ]);
     assert.ok(existsSync(join(root, 'chains', 'chains', CORPUS_CHANNEL)));
     assert.ok(existsSync(join(root, 'chains', 'index')));

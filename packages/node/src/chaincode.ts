@@ -2,7 +2,9 @@
  * Chaincode support in the node (Fabric's peer start-up around chaincode): the installed-package
  * stores under `peer.fileSystemPath`, the definition sources, ChaincodeSupport with the runtimes
  * `vm.providers` lists (in order), its service on the chaincode listener (requiring the chaincode
- * CA's client certificates when TLS is on), and the system chaincodes `chaincode.system` enables.
+ * CA's client certificates when TLS is on), the system chaincodes `chaincode.system` enables, and
+ * the chaincodes' collections (`_lifecycle`'s with lscc's), which the ledgers check private data
+ * against from then on.
  */
 import {
   inject,
@@ -35,12 +37,14 @@ import {
   Cscc,
   LegacyDefinitions,
   Lifecycle,
+  LifecycleCollections,
   LifecycleDefinitions,
   Lscc,
   Qscc,
 } from '@fabric-peer/scc';
 import { ChannelsService } from './channels.js';
 import { ChaincodeGrpcServer } from './grpc/listeners.js';
+import { LedgersService } from './ledgers.js';
 import { parseHostPort } from './listen.js';
 import { LocalMspService } from './local-msp.js';
 
@@ -57,11 +61,13 @@ export class ChaincodeService implements Service {
   #definitions: ChaincodeDefinitionSource | undefined;
   #validationInfo: ValidationInfoSource | undefined;
   #lifecycle: LifecycleDefinitions | undefined;
+  #collections: LifecycleCollections | undefined;
 
   constructor(
     @inject(PeerConfig) private readonly config: PeerConfig,
     @inject(Contributions) private readonly registry: ContributionRegistry,
     @inject(ChannelsService) private readonly channels: ChannelsService,
+    @inject(LedgersService) private readonly ledgers: LedgersService,
     @inject(LocalMspService) private readonly localMsp: LocalMspService,
     @inject(ChaincodeGrpcServer) private readonly listener: ChaincodeGrpcServer,
     @inject(LoggerFactory) private readonly loggers: LoggerFactory,
@@ -94,6 +100,12 @@ export class ChaincodeService implements Service {
     return this.#lifecycle;
   }
 
+  /** The chaincodes' collections, with implicit org collections; only after start. */
+  get collections(): LifecycleCollections {
+    if (!this.#collections) throw new Error('chaincode support starts with the peer');
+    return this.#collections;
+  }
+
   /** Names of the deployed system chaincodes. */
   get systemChaincodes(): ReadonlySet<string> {
     return this.#systemNames;
@@ -122,6 +134,16 @@ export class ChaincodeService implements Service {
       legacy,
     });
     this.#validationInfo = createValidationInfoSource({ lifecycle, legacy });
+    const dissemination = 'peer.gossip.pvtData.implicitCollectionDisseminationPolicy';
+    this.#collections = new LifecycleCollections({
+      bundles: (channelId) => this.channels.registry.get(channelId)?.bundle(),
+      localMspId,
+      dissemination: {
+        requiredPeerCount: Number(config.get(`${dissemination}.requiredPeerCount`) ?? 0),
+        maxPeerCount: Number(config.get(`${dissemination}.maxPeerCount`) ?? 1),
+      },
+    });
+    this.ledgers.collections.bind(this.#collections);
     const support = new ChaincodeSupportImpl({
       definitions: this.#definitions,
       installed,

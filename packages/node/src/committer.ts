@@ -69,6 +69,8 @@ export class CommitterService implements Service {
         privateData: {
           store: this.transientStore.channel(channel.id),
           localMspId: settings.localMspId,
+          // Explicit collections this org belongs to are taken from the transient store too.
+          collections: this.chaincode.collections,
           transientBlockRetention: settings.transientBlockRetention,
         },
         logger: this.loggers('committer'),

@@ -1,9 +1,11 @@
 /**
  * The peer's ledgers (Fabric's ledger manager): opened at start with the state database core.yaml
  * chooses, closed at stop. The channels service opens each joined channel's ledger (recovering it
- * from its blocks if a crash left its state or history behind).
+ * from its blocks if a crash left its state or history behind). Simulations check collection names
+ * against the chaincodes' collections, which chaincode support binds once it has started.
  */
 import {
+  FabricPeerError,
   inject,
   injectable,
   LoggerFactory,
@@ -14,12 +16,50 @@ import {
   type StateDatabaseProvider,
 } from '@fabric-peer/api';
 import { Contributions, type ContributionRegistry } from '@fabric-peer/core';
-import { ledgerConfig, openLedgerManager, type LedgerManager } from '@fabric-peer/ledger';
+import {
+  ledgerConfig,
+  openLedgerManager,
+  type CollectionConfigProvider,
+  type LedgerManager,
+  type SimpleQueryExecutor,
+} from '@fabric-peer/ledger';
+import type { protos } from '@fabric-peer/protos';
+
+/**
+ * The chaincodes' collections, bound later: the ledgers open (and the channels restore) before
+ * chaincode support exists, and nothing simulates before it has started.
+ */
+export class BoundCollections implements CollectionConfigProvider {
+  #provider: CollectionConfigProvider | undefined;
+
+  /** Where collection configurations come from from now on (`_lifecycle`'s, with lscc's). */
+  bind(provider: CollectionConfigProvider): void {
+    this.#provider = provider;
+  }
+
+  allCollectionsConfigPkg(
+    channelId: string,
+    namespace: string,
+    qe: SimpleQueryExecutor,
+  ): Promise<protos.CollectionConfigPackage | undefined> {
+    if (this.#provider === undefined) {
+      return Promise.reject(
+        new FabricPeerError(
+          'NOT_STARTED',
+          `the collections of chaincode ${namespace} are known once chaincode support has started`,
+        ),
+      );
+    }
+    return this.#provider.allCollectionsConfigPkg(channelId, namespace, qe);
+  }
+}
 
 @injectable()
 export class LedgersService implements Service {
   readonly name = 'ledgers';
   readonly #logger: Logger;
+  /** The collections the ledgers check private data against (bound by chaincode support). */
+  readonly collections = new BoundCollections();
   #manager: LedgerManager | undefined;
   #provider: StateDatabaseProvider | undefined;
 
@@ -52,6 +92,7 @@ export class LedgersService implements Service {
     this.#manager = await openLedgerManager({
       ...settings,
       stateDatabaseProvider: this.#provider,
+      collections: this.collections,
       logger: this.#logger,
     });
     this.#logger.info('ledgers ready', { stateDatabase: name, folder: this.#manager.rootDir });

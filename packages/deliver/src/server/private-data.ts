@@ -4,7 +4,11 @@
  * read, grouped by transaction.
  */
 import type { SignedData } from '@fabric-peer/api';
-import type { rwset } from '@fabric-peer/protos';
+import type { ChannelRegistry } from '@fabric-peer/channel';
+import type { CollectionConfigProvider } from '@fabric-peer/ledger';
+import { createSignaturePolicy, type Policy } from '@fabric-peer/policies';
+import type { protos, rwset } from '@fabric-peer/protos';
+import { DeliverError, messageOf } from '../errors.js';
 
 /** One transaction's private write set, as the ledger's private data store returns it. */
 export interface TxPrivateData {
@@ -14,8 +18,8 @@ export interface TxPrivateData {
 }
 
 /**
- * Where private data comes from. The peer's ledger has no private data store yet, so the service
- * runs without one (blocks go out with an empty private data map) until one is wired in.
+ * Where private data comes from: {@link ledgerPrivateDataSource} over the peer's ledgers. Without
+ * one, the service sends blocks with an empty private data map.
  */
 export interface PrivateDataSource {
   /** Fabric's GetPvtDataByNum: the private write sets held for a block (any order). */
@@ -45,6 +49,17 @@ export async function eligiblePrivateData(
   requester: SignedData,
 ): Promise<Record<string, rwset.TxPvtReadWriteSet.$Properties>> {
   const out: Record<string, rwset.TxPvtReadWriteSet.$Properties> = {};
+  // One decision per collection and block, however many transactions write it.
+  const decided = new Map<string, Promise<boolean>>();
+  const eligible = (namespace: string, collection: string): Promise<boolean> => {
+    const id = `${namespace}\u0000${collection}`;
+    let d = decided.get(id);
+    if (d === undefined) {
+      d = source.isEligible(channelId, blockNumber, namespace, collection, requester);
+      decided.set(id, d);
+    }
+    return d;
+  };
   for (const item of await source.privateDataOf(channelId, blockNumber)) {
     const writeSet = item.writeSet;
     if (writeSet === null || writeSet === undefined) continue;
@@ -52,14 +67,7 @@ export async function eligiblePrivateData(
     for (const ns of writeSet.nsPvtRwset ?? []) {
       const namespace = ns.namespace ?? '';
       for (const collection of ns.collectionPvtRwset ?? []) {
-        const eligible = await source.isEligible(
-          channelId,
-          blockNumber,
-          namespace,
-          collection.collectionName ?? '',
-          requester,
-        );
-        if (!eligible) continue;
+        if (!(await eligible(namespace, collection.collectionName ?? ''))) continue;
         const list = namespaces.get(namespace) ?? [];
         list.push(collection);
         namespaces.set(namespace, list);
@@ -75,4 +83,119 @@ export async function eligiblePrivateData(
     };
   }
   return out;
+}
+
+/** Options of {@link ledgerPrivateDataSource}. */
+export interface LedgerPrivateDataSourceOptions {
+  /** The joined channels: each one's ledger keeps its blocks' private data. */
+  readonly channels: Pick<ChannelRegistry, 'get'>;
+  /**
+   * The chaincodes' collections as the ledger checks them (the peer gives `_lifecycle`'s, which
+   * adds each chaincode's implicit org collections).
+   */
+  readonly collections: CollectionConfigProvider;
+}
+
+/**
+ * The peer's {@link PrivateDataSource}: a block's private write sets from the channel's ledger
+ * (Fabric's GetPvtDataByNum), and Fabric's CheckCollectionPolicy for eligibility — a collection
+ * that is not `member_only_read` may be read by anyone allowed the block; otherwise its
+ * `member_orgs_policy` must be satisfied by the requester's signed seek envelope, evaluated with
+ * the channel's MSPs.
+ *
+ * The collection configuration is the current one, not the one in force when the block was
+ * committed as Fabric takes it (from its collection config history, which this ledger does not
+ * keep): after a collection update, older blocks are filtered by the new membership.
+ */
+export function ledgerPrivateDataSource(
+  options: LedgerPrivateDataSourceOptions,
+): PrivateDataSource {
+  const channelOf = (channelId: string) => {
+    const channel = options.channels.get(channelId);
+    if (channel === undefined) {
+      throw new DeliverError('CHANNEL_NOT_FOUND', `channel ${channelId} not found`);
+    }
+    return channel;
+  };
+
+  const staticConfig = async (
+    channelId: string,
+    namespace: string,
+    collection: string,
+  ): Promise<protos.IStaticCollectionConfig> => {
+    const ledger = channelOf(channelId).ledger;
+    const qe = await ledger.newQueryExecutor();
+    let pkg: protos.ICollectionConfigPackage | undefined;
+    try {
+      pkg = await options.collections.allCollectionsConfigPkg(channelId, namespace, qe);
+    } catch (err) {
+      throw new DeliverError(
+        'COLLECTION_CONFIG',
+        `error getting the collection config for chaincode ${namespace}: ${messageOf(err)}`,
+        { cause: err },
+      );
+    } finally {
+      qe.done();
+    }
+    const config = pkg?.config?.find(
+      (c) => c.staticCollectionConfig?.name === collection,
+    )?.staticCollectionConfig;
+    if (config === null || config === undefined) {
+      throw new DeliverError(
+        'COLLECTION_CONFIG',
+        `no collection config was found for collection ${collection} for chaincode ${namespace}`,
+      );
+    }
+    return config;
+  };
+
+  return {
+    async privateDataOf(channelId, blockNumber) {
+      const ledger = channelOf(channelId).ledger;
+      try {
+        return await ledger.getPvtDataByNum(Number(blockNumber));
+      } catch (err) {
+        throw new DeliverError(
+          'PRIVATE_DATA_UNAVAILABLE',
+          `error getting private data by block number ${blockNumber}: ${messageOf(err)}`,
+          { cause: err },
+        );
+      }
+    },
+
+    async isEligible(channelId, _blockNumber, namespace, collection, requester) {
+      const config = await staticConfig(channelId, namespace, collection);
+      if (config.memberOnlyRead !== true) return true;
+      // SimpleCollection.Setup, then its access filter.
+      const setupFailed = (why: string, cause?: unknown) =>
+        new DeliverError(
+          'COLLECTION_CONFIG',
+          `error setting up collection  ${config.name ?? collection}: ${why}`,
+          cause === undefined ? {} : { cause },
+        );
+      const policyConfig = config.memberOrgsPolicy;
+      if (policyConfig === null || policyConfig === undefined) {
+        throw setupFailed('Collection config policy is nil');
+      }
+      const envelope = policyConfig.signaturePolicy;
+      if (envelope === null || envelope === undefined) {
+        throw setupFailed('Collection config access policy is nil');
+      }
+      let policy: Policy;
+      try {
+        policy = createSignaturePolicy(envelope, channelOf(channelId).bundle().deserializer);
+      } catch (err) {
+        throw setupFailed(
+          `failed constructing policy object out of collection policy config: ${messageOf(err)}`,
+          err,
+        );
+      }
+      try {
+        await policy.evaluateSignedData([requester]);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
 }

@@ -4,15 +4,20 @@
  *
  * commit(block): refuse a block out of sequence, with a wrong previous hash or data hash (nothing
  * written) → MVCC and the update batch (nothing written) → final TRANSACTIONS_FILTER and
- * COMMIT_HASH into the block's metadata → block store → state (savepoint = {block, last tx}) →
- * history (savepoint) → commit listeners. The block store is written first, so state and history
- * are never ahead of it; on open (and before the next commit after a failed one) whatever state or
- * history lacks is replayed from the block store with the stored filters, without MVCC.
+ * COMMIT_HASH into the block's metadata → private data store → block store → state (savepoint =
+ * {block, last tx}) → history (savepoint) → commit listeners. The private data store is written
+ * just before the block store (as Fabric's commitToPvtAndBlockStore), so a committed block never
+ * lacks its private data; whatever it holds beyond the block store (a crash or a failed append in
+ * between) is never served and is removed on open. State and history are never ahead of the block
+ * store; on open (and before the next commit after a failed one) whatever they lack is replayed
+ * from the block store with the stored filters and private data, without MVCC.
  */
 import type { Height, Logger, StateUpdate, VersionedDB } from '@fabric-peer/api';
 import { Long, blockDataHash, common, protos } from '@fabric-peer/protos';
 import type { BlockIterator, BlockStore } from '../blockstore/types.js';
 import type { HistoryDB } from '../history/history-db.js';
+import { pvtDataMapOf, pvtEntriesOf } from '../pvtdatastore/entries.js';
+import type { PvtDataStore, PvtNsCollFilter, TxPvtData } from '../pvtdatastore/store.js';
 import {
   commitHashMetadata,
   computeCommitHash,
@@ -86,6 +91,11 @@ export interface KvLedgerOptions {
   readonly stateDb: VersionedDB;
   /** The channel's history; absent when `ledger.history.enableHistoryDatabase` is false. */
   readonly historyDb?: HistoryDB;
+  /**
+   * The channel's private data store; without it private write sets are applied to the private
+   * state but not kept per block (getPvtDataByNum answers nothing, a replay restores hashes only).
+   */
+  readonly pvtDataStore?: PvtDataStore;
   /** Collection lookups for private data; without it collection names are not checked. */
   readonly collections?: CollectionConfigProvider;
   /** Processors by header type; default: CONFIG (Fabric's ConfigTxProcessor). */
@@ -120,6 +130,12 @@ export interface KvLedger {
   ): Promise<{ validationCode: number; blockNum: number } | undefined>;
   txIdExists(txId: string): Promise<boolean>;
   getBlocksIterator(startBlockNum: number): BlockIterator;
+  /**
+   * The private write sets kept for a committed block, by transaction in block order (Fabric's
+   * GetPvtDataByNum), only the collections `filter` names when given. Rejects
+   * (`BLOCK_NOT_COMMITTED`) a block the block store does not have.
+   */
+  getPvtDataByNum(blockNum: number, filter?: PvtNsCollFilter): Promise<TxPvtData[]>;
   /** Validates (MVCC) and commits the next block; see the module comment. */
   commit(block: common.IBlock, options?: CommitOptions): Promise<CommitResult>;
   /** Calls `listener` after each committed block; returns the unsubscribe function. */
@@ -139,6 +155,7 @@ class KvLedgerImpl implements KvLedger {
   private readonly blockStore: BlockStore;
   private readonly state: PrivacyAwareState;
   private readonly history: HistoryDB | undefined;
+  private readonly pvtStore: PvtDataStore | undefined;
   private readonly lock = new RWLock();
   private readonly queue = new SerialQueue();
   private readonly listeners = new Set<BlockCommitListener>();
@@ -147,6 +164,8 @@ class KvLedgerImpl implements KvLedger {
   private readonly logger: Logger | undefined;
   private commitHash: Uint8Array = EMPTY;
   private needsRecovery = false;
+  /** The private data store may hold data of a block the block store refused. */
+  private pvtStoreAhead = false;
   private closed = false;
 
   constructor(private readonly options: KvLedgerOptions) {
@@ -154,6 +173,7 @@ class KvLedgerImpl implements KvLedger {
     this.blockStore = options.blockStore;
     this.state = new PrivacyAwareState(options.stateDb);
     this.history = options.historyDb;
+    this.pvtStore = options.pvtDataStore;
     this.logger = options.logger;
     this.processors = options.customTxProcessors ?? defaultCustomTxProcessors();
     this.ctx = {
@@ -243,6 +263,21 @@ class KvLedgerImpl implements KvLedger {
     return this.blockStore.iterator(startBlockNum);
   }
 
+  async getPvtDataByNum(blockNum: number, filter?: PvtNsCollFilter): Promise<TxPvtData[]> {
+    this.assertOpen();
+    const height = this.blockStore.info().height;
+    // The block store decides what is committed: data written ahead of it is never served.
+    if (!Number.isSafeInteger(blockNum) || blockNum < 0 || blockNum >= height) {
+      throw new LedgerError(
+        'BLOCK_NOT_COMMITTED',
+        `last committed block number [${height - 1}] smaller than the requested block number [${blockNum}]`,
+        { details: { height, requested: blockNum } },
+      );
+    }
+    if (this.pvtStore === undefined) return [];
+    return this.pvtStore.getPvtDataByBlockNum(blockNum, filter);
+  }
+
   // ---- commit -------------------------------------------------------------------------------
 
   onCommit(listener: BlockCommitListener): () => void {
@@ -326,8 +361,29 @@ class KvLedgerImpl implements KvLedger {
       metadata: { metadata },
     });
 
-    // The block store first: if it refuses, nothing is written anywhere.
-    await this.blockStore.addBlock(finalBlock);
+    // Private data, then the block store: if the block store refuses, state and history are
+    // untouched and the private data written for the block is cleared before it is written again.
+    let storedPvt = false;
+    if (this.pvtStore !== undefined) {
+      if (this.pvtStoreAhead) {
+        await this.pvtStore.truncate(blockNum);
+        this.pvtStoreAhead = false;
+      }
+      const { entries, skipped } = pvtEntriesOf(options.pvtData, result.txs);
+      if (skipped.length > 0) {
+        this.logger?.warn(`[${this.channelId}] private data of block [${blockNum}] not kept`, {
+          skipped,
+        });
+      }
+      await this.pvtStore.commit(blockNum, entries);
+      storedPvt = entries.length > 0;
+    }
+    try {
+      await this.blockStore.addBlock(finalBlock);
+    } catch (err) {
+      if (storedPvt) this.pvtStoreAhead = true;
+      throw err;
+    }
     if (commitHash !== undefined) this.commitHash = commitHash;
 
     try {
@@ -417,9 +473,26 @@ class KvLedgerImpl implements KvLedger {
     }
   }
 
+  /**
+   * Removes private data the store holds for blocks the block store lacks (written just before an
+   * append that a crash or an error prevented); Fabric keeps it and skips the next write instead.
+   */
+  private async syncPvtStoreWithBlockstore(height: number): Promise<void> {
+    if (this.pvtStore === undefined) return;
+    const last = await this.pvtStore.lastBlockWithData();
+    if (last !== undefined && last >= height) {
+      this.logger?.info(
+        `[${this.channelId}] Removing private data of blocks [${height}..${last}], which the block store does not have`,
+      );
+      await this.pvtStore.truncate(height);
+    }
+    this.pvtStoreAhead = false;
+  }
+
   /** Fabric's syncStateAndHistoryDBWithBlockstore. */
   private async recover(): Promise<void> {
     const info = this.blockStore.info();
+    await this.syncPvtStoreWithBlockstore(info.height);
     if (info.height === 0) {
       this.needsRecovery = false;
       return;
@@ -456,9 +529,13 @@ class KvLedgerImpl implements KvLedger {
       if (stateNext <= n) {
         const envelopes = block.data?.data ?? [];
         const filter = block.metadata?.metadata?.[M.TRANSACTIONS_FILTER] ?? EMPTY;
+        const pvtData =
+          this.pvtStore === undefined
+            ? undefined
+            : pvtDataMapOf(await this.pvtStore.getPvtDataByBlockNum(n));
         const result = await validateAndPrepareBatch(
           this.validationContext(),
-          { blockNum: n, envelopes, filter },
+          { blockNum: n, envelopes, filter, ...(pvtData !== undefined ? { pvtData } : {}) },
           false,
         );
         await this.applyState(result.batch, n, envelopes.length);

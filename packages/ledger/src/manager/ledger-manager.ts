@@ -5,6 +5,7 @@
  *   chains/          block stores (through the block store factory)
  *   stateLeveldb/    state, when the state database provider is the LevelDB one (its own choice)
  *   historyLeveldb/  the history database of all channels
+ *   pvtdataStore/    the private data store of all channels (private write sets per block)
  *   ledgerProvider/  ledger ids and status
  *   fileLock/        held while the manager is open, so that two peers cannot share the folder
  *
@@ -19,6 +20,7 @@ import { common } from '@fabric-peer/protos';
 import { openHistoryDBProvider, type HistoryDBProvider } from '../history/history-db.js';
 import { openLevel, type BinaryLevel } from '../history/level.js';
 import { openKvLedger, type KvLedger } from '../kvledger/kv-ledger.js';
+import { openPvtDataStoreProvider, type PvtDataStoreProvider } from '../pvtdatastore/store.js';
 import type { CustomTxProcessor } from '../txmgmt/custom-tx.js';
 import { LedgerError } from '../txmgmt/errors.js';
 import { DEFAULT_TOTAL_QUERY_LIMIT } from '../txmgmt/query-executor.js';
@@ -38,7 +40,13 @@ export interface LedgerManagerOptions {
   readonly enableHistoryDatabase?: boolean;
   /** `ledger.state.totalQueryLimit` (default 100000). */
   readonly totalQueryLimit?: number;
+  /**
+   * Where simulations find chaincodes' collections (the peer gives `_lifecycle`'s); without it
+   * collection names are not checked.
+   */
   readonly collections?: CollectionConfigProvider;
+  /** fsync the private data store's writes (default true, as the file block store). */
+  readonly syncPvtDataStore?: boolean;
   readonly customTxProcessors?: ReadonlyMap<number, CustomTxProcessor>;
   readonly logger?: Logger;
 }
@@ -74,15 +82,20 @@ export async function openLedgerManager(options: LedgerManagerOptions): Promise<
   const fileLock = await openLevel(join(root, 'fileLock'), 'ledger file lock');
   let idStore: IdStore | undefined;
   let history: HistoryDBProvider | undefined;
+  let pvtData: PvtDataStoreProvider | undefined;
   try {
     idStore = await IdStore.open(join(root, 'ledgerProvider'));
     if (options.enableHistoryDatabase !== false) {
       history = await openHistoryDBProvider(join(root, 'historyLeveldb'));
     }
-    const manager = new LedgerManagerImpl(options, root, fileLock, idStore, history);
+    pvtData = await openPvtDataStoreProvider(join(root, 'pvtdataStore'), {
+      ...(options.syncPvtDataStore !== undefined ? { sync: options.syncPvtDataStore } : {}),
+    });
+    const manager = new LedgerManagerImpl(options, root, fileLock, idStore, history, pvtData);
     await manager.deletePartialLedgers();
     return manager;
   } catch (err) {
+    await pvtData?.close();
     await history?.close();
     await idStore?.close();
     await fileLock.close();
@@ -126,6 +139,7 @@ class LedgerManagerImpl implements LedgerManager {
     private readonly fileLock: BinaryLevel,
     private readonly idStore: IdStore,
     private readonly history: HistoryDBProvider | undefined,
+    private readonly pvtData: PvtDataStoreProvider,
   ) {
     this.blockStores =
       options.blockStores ??
@@ -201,6 +215,7 @@ class LedgerManagerImpl implements LedgerManager {
         ...(this.history !== undefined
           ? { historyDb: this.history.handle(channelId, blockStore) }
           : {}),
+        pvtDataStore: this.pvtData.handle(channelId),
         ...(o.collections !== undefined ? { collections: o.collections } : {}),
         ...(o.customTxProcessors !== undefined ? { customTxProcessors: o.customTxProcessors } : {}),
         totalQueryLimit: o.totalQueryLimit ?? DEFAULT_TOTAL_QUERY_LIMIT,
@@ -246,6 +261,7 @@ class LedgerManagerImpl implements LedgerManager {
     await this.blockStores.drop?.(this.location(ledgerId));
     await this.options.stateDatabaseProvider.drop(ledgerId);
     await this.history?.drop(ledgerId);
+    await this.pvtData.drop(ledgerId);
     await this.idStore.delete(ledgerId);
   }
 
@@ -255,6 +271,7 @@ class LedgerManagerImpl implements LedgerManager {
     for (const ledger of [...this.opened.values()]) await ledger.close();
     await this.blockStores.close?.();
     await this.history?.close();
+    await this.pvtData.close();
     await this.idStore.close();
     await this.fileLock.close();
   }

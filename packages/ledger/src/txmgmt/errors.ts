@@ -38,6 +38,8 @@ export type LedgerErrorCode =
    * or panics) instead of marking a transaction: nothing is written.
    */
   | 'BLOCK_UNCOMMITTABLE'
+  /** The block asked for is not in the block store (yet). */
+  | 'BLOCK_NOT_COMMITTED'
   /** The block store accepted the block but the state or history commit failed; reopen recovers. */
   | 'COMMIT_INCOMPLETE'
   /** A database is ahead of the block store (not dropped after a reset or a rollback). */

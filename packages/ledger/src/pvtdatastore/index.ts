@@ -1,0 +1,10 @@
+/** The private data store (Fabric v2.5 pvtdatastorage). */
+export {
+  openPvtDataStoreProvider,
+  type PvtDataEntry,
+  type PvtDataStore,
+  type PvtDataStoreProvider,
+  type PvtDataStoreProviderOptions,
+  type PvtNsCollFilter,
+  type TxPvtData,
+} from './store.js';

@@ -1,0 +1,65 @@
+/**
+ * Private data store keys (Fabric v2.5 `pvtdatastorage/kv_encoding.go`), inside the channel's part of
+ * the shared LevelDB (`<channel> 0x00` first, as Fabric's leveldbhelper):
+ *
+ *   data key = 0x02 ovarint(blockNum) ovarint(txNum) ns 0x00 coll  → CollectionPvtReadWriteSet bytes
+ *
+ * where ovarint is the order-preserving varint (txmgmt/height.ts), so a block's entries are one
+ * contiguous range sorted by transaction, namespace and collection, and every block at or above a
+ * height is the range from that height's first key to the prefix 0x03.
+ */
+import { LedgerError } from '../txmgmt/errors.js';
+import { decodeOrderedVarUint64, heightToBytes } from '../txmgmt/height.js';
+import { concatBytes, utf8 } from '../history/level.js';
+
+/** Fabric's pvtDataKeyPrefix. */
+export const DATA_KEY_PREFIX = 0x02;
+/** The prefix right after the data keys (Fabric's expiryKeyPrefix): the end of every data range. */
+const AFTER_DATA_PREFIX = 0x03;
+const SEP = 0x00;
+
+/** What a data key names. */
+export interface DataKey {
+  readonly blockNum: number;
+  readonly txNum: number;
+  readonly namespace: string;
+  readonly collection: string;
+}
+
+/** Fabric's encodeDataKey. */
+export function encodeDataKey(k: DataKey): Uint8Array {
+  return concatBytes(
+    Uint8Array.of(DATA_KEY_PREFIX),
+    heightToBytes({ blockNum: k.blockNum, txNum: k.txNum }),
+    utf8(k.namespace),
+    Uint8Array.of(SEP),
+    utf8(k.collection),
+  );
+}
+
+/** Fabric's decodeDatakey (of a key without the channel prefix). */
+export function decodeDataKey(bytes: Uint8Array): DataKey {
+  if (bytes[0] !== DATA_KEY_PREFIX) {
+    throw new LedgerError('MALFORMED', 'not a private data key');
+  }
+  const block = decodeOrderedVarUint64(bytes, 1);
+  const tx = decodeOrderedVarUint64(bytes, 1 + block.consumed);
+  const rest = bytes.subarray(1 + block.consumed + tx.consumed);
+  const sep = rest.indexOf(SEP);
+  if (sep < 0) throw new LedgerError('MALFORMED', 'private data key has no collection');
+  const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString();
+  return {
+    blockNum: Number(block.value),
+    txNum: Number(tx.value),
+    namespace: text(rest.subarray(0, sep)),
+    collection: text(rest.subarray(sep + 1)),
+  };
+}
+
+/** The first data key of block `blockNum` (Fabric's getDataKeysForRangeScanByBlockNum start). */
+export function blockStartKey(blockNum: number): Uint8Array {
+  return concatBytes(Uint8Array.of(DATA_KEY_PREFIX), heightToBytes({ blockNum, txNum: 0 }));
+}
+
+/** Past every data key. */
+export const DATA_END_KEY = Uint8Array.of(AFTER_DATA_PREFIX);
