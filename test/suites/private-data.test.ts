@@ -1,12 +1,15 @@
 /**
  * Private data end to end on the two-organization network (development orderer, one peer per
- * organization, in-process runtime): the test chaincode is deployed through `_lifecycle` with two
- * collections of Org1 — `org1only` (member_only_read) and `shared` (not member_only_read) — and
- * transactions that write them are submitted with `@hyperledger/fabric-gateway` (unmodified),
- * the value coming in transient data. Org1's peer keeps the private write sets with the block,
- * GetPrivate reads them back, and DeliverWithPrivateData (fabric-gateway's
- * getBlockAndPrivateDataEvents) gives Org1's user the block with both write sets and Org2's user
- * the block with the `shared` one only. Org2's peer, outside both collections, keeps hashes only.
+ * organization, in-process runtime): the test chaincode is deployed through `_lifecycle` with three
+ * collections of Org1 — `org1only` (member_only_read), `shared` (neither flag) and `org1writes`
+ * (member_only_write) — and transactions that write them are submitted with
+ * `@hyperledger/fabric-gateway` (unmodified), the value coming in transient data. Org1's peer
+ * keeps the private write sets with the block, GetPrivate reads them back, and
+ * DeliverWithPrivateData (fabric-gateway's getBlockAndPrivateDataEvents) gives Org1's user the
+ * block with both write sets and Org2's user the block with the `shared` one only. Org2's peer,
+ * outside the collections, keeps hashes only. Chaincode calls are held to the member-only flags
+ * (Fabric's RetrieveReadWritePermission): Org2's user, a client of Org1's peer, cannot read
+ * `org1only` nor write `org1writes` through the chaincode, while it reads the other two.
  */
 import assert from 'node:assert/strict';
 import { createPrivateKey } from 'node:crypto';
@@ -44,17 +47,23 @@ const ORG1_MEMBER: common.ISignaturePolicyEnvelope = {
 };
 
 const COLLECTIONS: protos.ICollectionConfigPackage = {
-  config: ['org1only', 'shared'].map((name) => ({
+  config: ['org1only', 'shared', 'org1writes'].map((name) => ({
     staticCollectionConfig: {
       name,
       memberOrgsPolicy: { signaturePolicy: ORG1_MEMBER },
       requiredPeerCount: 0,
       maximumPeerCount: 1,
       memberOnlyRead: name === 'org1only',
-      memberOnlyWrite: false,
+      memberOnlyWrite: name === 'org1writes',
     },
   })),
 };
+
+/** What a fabric-gateway error says, with the peers' messages in its details. */
+function errorText(err: unknown): string {
+  const e = err as { message?: string; details?: unknown };
+  return `${e.message ?? String(err)} ${JSON.stringify(e.details ?? '')}`;
+}
 
 function readFirst(dir: string): Buffer {
   return readFileSync(join(dir, readdirSync(dir)[0]!));
@@ -160,6 +169,7 @@ describe(
       for (const [collection, key, value] of [
         ['org1only', 'k1', 'only org1 reads this'],
         ['shared', 'k2', 'anyone may read this'],
+        ['org1writes', 'k3', 'only org1 writes this'],
       ] as const) {
         // Transient data makes the gateway keep endorsement inside the collection's members unless
         // the client names the organizations (the channel's endorsement policy needs both).
@@ -264,19 +274,57 @@ describe(
       assert.equal(Buffer.from(shared!.writes[0]!.value ?? []).toString(), 'anyone may read this');
     });
 
+    it('refuses a non-member client the member-only collection through the chaincode', async () => {
+      const contract = org2AtOrg1Peer.gateway.getNetwork(CHANNEL).getContract(CHAINCODE);
+      await assert.rejects(contract.evaluateTransaction('GetPrivate', 'org1only', 'k1'), (err) => {
+        assert.match(
+          errorText(err),
+          /tx creator does not have read access permission on privatedata in chaincodeName:secrets collectionName: org1only/,
+        );
+        assert.doesNotMatch(errorText(err), /only org1 reads this/);
+        return true;
+      });
+      // Collections that are not member_only_read are read by anyone.
+      for (const [collection, key, value] of [
+        ['shared', 'k2', 'anyone may read this'],
+        ['org1writes', 'k3', 'only org1 writes this'],
+      ] as const) {
+        const read = await contract.evaluateTransaction('GetPrivate', collection, key);
+        assert.equal(Buffer.from(read).toString(), value, collection);
+      }
+    });
+
+    it('refuses a non-member write to a member-only-write collection; members write it', async () => {
+      const write = (client: { gateway: Gateway }, collection: string, key: string) =>
+        client.gateway
+          .getNetwork(CHANNEL)
+          .getContract(CHAINCODE)
+          .newProposal('PutPrivate', {
+            arguments: [collection, key],
+            transientData: { value: `written to ${collection}` },
+            endorsingOrganizations: ['Org1MSP'],
+          })
+          .endorse();
+      await assert.rejects(write(org2AtOrg1Peer, 'org1writes', 'k4'), (err) => {
+        assert.match(
+          errorText(err),
+          /tx creator does not have write access permission on privatedata in chaincodeName:secrets collectionName: org1writes/,
+        );
+        return true;
+      });
+      // The member writes it (endorsed; the before hook committed one such write too), and the
+      // non-member writes where write is not member-only.
+      await write(org1, 'org1writes', 'k4');
+      await write(org2AtOrg1Peer, 'org1only', 'k4');
+    });
+
     it('fails GetPrivate of a collection the definition does not have, naming it', async () => {
       const contract = org1.gateway.getNetwork(CHANNEL).getContract(CHAINCODE);
-      await assert.rejects(
-        contract.evaluateTransaction('GetPrivate', 'nosuch', 'k1'),
-        (err: Error) => {
-          const text = `${err.message} ${JSON.stringify((err as { details?: unknown }).details ?? '')}`;
-          assert.match(
-            text,
-            /collection \[nosuch\] not defined in the collection config for chaincode \[secrets\]/,
-          );
-          return true;
-        },
-      );
+      // Fabric checks the creator's permissions first, which need the collection's configuration.
+      await assert.rejects(contract.evaluateTransaction('GetPrivate', 'nosuch', 'k1'), (err) => {
+        assert.match(errorText(err), /collection mychannel\/secrets\/nosuch could not be found/);
+        return true;
+      });
     });
   },
 );

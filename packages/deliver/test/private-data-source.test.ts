@@ -1,8 +1,8 @@
 // The peer's private data source for DeliverWithPrivateData over a real channel: a block's private
-// write sets from the ledger's private data store, and Fabric's CheckCollectionPolicy — a
-// collection that is not member_only_read is readable; otherwise its member_orgs_policy decides,
-// evaluated over the requester's signed data with the channel's MSPs. The collection configuration
-// comes from a fake provider (the unit under test is the source, not `_lifecycle`).
+// write sets from the ledger's private data store, filtered by the collection policy (Fabric's
+// CheckCollectionPolicy), asked once per collection and block. The policy here is a fake that
+// reads the requester's MSP (the unit under test is the source; the real policy, shared with
+// chaincode calls, is `@fabric-peer/scc`'s CollectionStore, tested there).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SignedData } from '@fabric-peer/api';
@@ -12,42 +12,18 @@ import {
   type TestChannels,
   type TestNetwork,
 } from '@fabric-peer/channel/test-support';
-import type { CollectionConfigProvider, KvLedger } from '@fabric-peer/ledger';
-import { common, protos, type rwset } from '@fabric-peer/protos';
+import type { KvLedger } from '@fabric-peer/ledger';
+import { common, msp, type rwset } from '@fabric-peer/protos';
 import { ChainBuilder, endorserTx, utf8 } from '@fabric-peer/testkit';
 import type { DeliverError } from '../src/errors.js';
-import { eligiblePrivateData, ledgerPrivateDataSource } from '../src/server/private-data.js';
+import {
+  eligiblePrivateData,
+  ledgerPrivateDataSource,
+  type LedgerPrivateDataSourceOptions,
+} from '../src/server/private-data.js';
 
-/** `signed_by` one member of `mspId`. */
-function memberOf(mspId: string): common.ISignaturePolicyEnvelope {
-  return {
-    rule: { signedBy: 0 },
-    identities: [
-      {
-        principalClassification: common.MSPPrincipal.Classification.ROLE,
-        principal: common.MSPRole.encode({
-          mspIdentifier: mspId,
-          role: common.MSPRole.MSPRoleType.MEMBER,
-        }).finish(),
-      },
-    ],
-  };
-}
-
-const COLLECTIONS: protos.IStaticCollectionConfig[] = [
-  { name: 'open', memberOrgsPolicy: { signaturePolicy: memberOf('Org2MSP') } },
-  {
-    name: 'org1',
-    memberOnlyRead: true,
-    memberOrgsPolicy: { signaturePolicy: memberOf('Org1MSP') },
-  },
-  {
-    name: 'org2',
-    memberOnlyRead: true,
-    memberOrgsPolicy: { signaturePolicy: memberOf('Org2MSP') },
-  },
-  { name: 'nopolicy', memberOnlyRead: true },
-];
+/** Who may read each collection of chaincode `cc` (any requester when null). */
+const READERS: Record<string, string | null> = { open: null, org1: 'Org1MSP', org2: 'Org2MSP' };
 
 const code = (c: string, message?: RegExp) => (e: DeliverError) =>
   e.code === c && (message === undefined || message.test(e.message));
@@ -72,16 +48,19 @@ describe('the ledger private data source (CheckCollectionPolicy)', () => {
   let ledger: KvLedger;
   let lookups: string[];
   let userData: SignedData;
-  const collections: CollectionConfigProvider = {
-    allCollectionsConfigPkg: (channelId, namespace) => {
-      lookups.push(`${channelId}/${namespace}`);
-      return Promise.resolve(
-        namespace === 'cc'
-          ? protos.CollectionConfigPackage.create({
-              config: COLLECTIONS.map((staticCollectionConfig) => ({ staticCollectionConfig })),
-            })
-          : undefined,
-      );
+  const collectionPolicy: LedgerPrivateDataSourceOptions['collectionPolicy'] = {
+    readable: (channelId, namespace, collection, requester) => {
+      lookups.push(`${channelId}/${namespace}/${collection}`);
+      const readers = namespace === 'cc' ? READERS[collection] : undefined;
+      if (readers === undefined) {
+        return Promise.reject(
+          new Error(
+            `no collection config was found for collection ${collection} for chaincode ${namespace}`,
+          ),
+        );
+      }
+      const mspId = msp.SerializedIdentity.decode(requester.identity).mspid;
+      return Promise.resolve(readers === null || readers === mspId);
     },
   };
 
@@ -136,26 +115,21 @@ describe('the ledger private data source (CheckCollectionPolicy)', () => {
 
   it('gives the requester what it may read: open collections, and member-only ones of its org', async () => {
     lookups = [];
-    const source = ledgerPrivateDataSource({ channels: tc.channels, collections });
+    const source = ledgerPrivateDataSource({ channels: tc.channels, collectionPolicy });
     const map = await eligiblePrivateData(source, net.channelId, 1n, userData);
     // Transaction 2's only collection is not readable: the transaction is left out.
     assert.deepEqual(collectionsOf(map), ['0:cc[open,org1]']);
-    // One lookup per collection of the block, however many transactions write it.
-    assert.equal(lookups.length, 3);
+    // One decision per collection of the block, however many transactions write it.
+    assert.deepEqual(lookups.sort(), [
+      `${net.channelId}/cc/open`,
+      `${net.channelId}/cc/org1`,
+      `${net.channelId}/cc/org2`,
+    ]);
     assert.deepEqual(await eligiblePrivateData(source, net.channelId, 0n, userData), {});
   });
 
-  it('refuses member-only collections to a requester whose signature does not verify', async () => {
-    const source = ledgerPrivateDataSource({ channels: tc.channels, collections });
-    const forged = { ...userData, signature: await net.identities.user.sign(utf8('other')) };
-    assert.equal(await source.isEligible(net.channelId, 1n, 'cc', 'org1', userData), true);
-    assert.equal(await source.isEligible(net.channelId, 1n, 'cc', 'org1', forged), false);
-    // A collection that is not member_only_read does not look at the requester.
-    assert.equal(await source.isEligible(net.channelId, 1n, 'cc', 'open', forged), true);
-  });
-
   it("gives the store's write sets as they were committed", async () => {
-    const source = ledgerPrivateDataSource({ channels: tc.channels, collections });
+    const source = ledgerPrivateDataSource({ channels: tc.channels, collectionPolicy });
     const items = await source.privateDataOf(net.channelId, 1n);
     assert.deepEqual(
       items.map((i) => i.seqInBlock),
@@ -166,51 +140,27 @@ describe('the ledger private data source (CheckCollectionPolicy)', () => {
   });
 
   it("fails as Fabric's CheckCollectionPolicy where the configuration does not decide", async () => {
-    const source = ledgerPrivateDataSource({ channels: tc.channels, collections });
+    const source = ledgerPrivateDataSource({ channels: tc.channels, collectionPolicy });
     await assert.rejects(
       source.isEligible(net.channelId, 1n, 'cc', 'unknown', userData),
       code(
         'COLLECTION_CONFIG',
-        /no collection config was found for collection unknown for chaincode cc/,
+        /^no collection config was found for collection unknown for chaincode cc$/,
       ),
     );
+    // A collection that cannot be decided fails the block's private data map (and the stream).
+    const failing = ledgerPrivateDataSource({
+      channels: tc.channels,
+      collectionPolicy: { readable: () => Promise.reject(new Error('state unreadable')) },
+    });
     await assert.rejects(
-      source.isEligible(net.channelId, 1n, 'other', 'open', userData),
-      code('COLLECTION_CONFIG', /no collection config was found/),
-    );
-    await assert.rejects(
-      source.isEligible(net.channelId, 1n, 'cc', 'nopolicy', userData),
-      code(
-        'COLLECTION_CONFIG',
-        /error setting up collection {2}nopolicy: Collection config policy is nil/,
-      ),
-    );
-    const failing: CollectionConfigProvider = {
-      allCollectionsConfigPkg: () =>
-        Promise.reject(new Error('could not get info about chaincode')),
-    };
-    await assert.rejects(
-      ledgerPrivateDataSource({ channels: tc.channels, collections: failing }).isEligible(
-        net.channelId,
-        1n,
-        'cc',
-        'open',
-        userData,
-      ),
-      code('COLLECTION_CONFIG', /could not get info about chaincode/),
+      eligiblePrivateData(failing, net.channelId, 1n, userData),
+      code('COLLECTION_CONFIG', /^state unreadable$/),
     );
     await assert.rejects(
       source.privateDataOf(net.channelId, 5n),
       code('PRIVATE_DATA_UNAVAILABLE', /error getting private data by block number 5/),
     );
     await assert.rejects(source.privateDataOf('nochannel', 0n), code('CHANNEL_NOT_FOUND'));
-    // Every query executor was released: a commit still goes through.
-    const builder = ChainBuilder.after((await ledger.getBlockByNumber(1))!);
-    const sim = await ledger.newTxSimulator('t');
-    await sim.setState('cc', 'after', utf8('1'));
-    const r = await sim.getTxSimulationResults();
-    sim.done();
-    await ledger.commit(builder.block([endorserTx(r.publicRwset, { channelId: net.channelId })]));
-    assert.equal(Number(ledger.getBlockchainInfo().height), 3);
   });
 });

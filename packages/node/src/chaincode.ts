@@ -4,7 +4,8 @@
  * `vm.providers` lists (in order), its service on the chaincode listener (requiring the chaincode
  * CA's client certificates when TLS is on), the system chaincodes `chaincode.system` enables, and
  * the chaincodes' collections (`_lifecycle`'s with lscc's), which the ledgers check private data
- * against from then on.
+ * against from then on, and whose member policies decide who may read and write them (chaincode
+ * calls and DeliverWithPrivateData share one collection store).
  */
 import {
   inject,
@@ -33,6 +34,7 @@ import {
 } from '@fabric-peer/chaincode-packages';
 import { Contributions, selections, type ContributionRegistry } from '@fabric-peer/core';
 import {
+  CollectionStore,
   createValidationInfoSource,
   Cscc,
   LegacyDefinitions,
@@ -62,6 +64,7 @@ export class ChaincodeService implements Service {
   #validationInfo: ValidationInfoSource | undefined;
   #lifecycle: LifecycleDefinitions | undefined;
   #collections: LifecycleCollections | undefined;
+  #collectionStore: CollectionStore | undefined;
 
   constructor(
     @inject(PeerConfig) private readonly config: PeerConfig,
@@ -106,6 +109,15 @@ export class ChaincodeService implements Service {
     return this.#collections;
   }
 
+  /**
+   * Who may read and write each collection (member-only collections and their member policies,
+   * Fabric's CollectionStore); only after start.
+   */
+  get collectionStore(): CollectionStore {
+    if (!this.#collectionStore) throw new Error('chaincode support starts with the peer');
+    return this.#collectionStore;
+  }
+
   /** Names of the deployed system chaincodes. */
   get systemChaincodes(): ReadonlySet<string> {
     return this.#systemNames;
@@ -144,6 +156,10 @@ export class ChaincodeService implements Service {
       },
     });
     this.ledgers.collections.bind(this.#collections);
+    this.#collectionStore = new CollectionStore({
+      channels: this.channels.registry,
+      collections: this.#collections,
+    });
     const support = new ChaincodeSupportImpl({
       definitions: this.#definitions,
       installed,
@@ -153,6 +169,8 @@ export class ChaincodeService implements Service {
       settings: chaincodeSettings(config),
       logger: this.#logger,
       metrics: this.metrics,
+      // Fabric's RetrieveReadWritePermission: member_only_read / member_only_write.
+      collectionAccess: this.#collectionStore,
     });
     await support.start();
     this.listener.addService(...support.grpcService());

@@ -2,7 +2,8 @@
  * The Deliver service on the peer listener (Deliver, DeliverFiltered, DeliverWithPrivateData):
  * blocks of the joined channels for clients allowed `event/Block` / `event/FilteredBlock`, with,
  * for DeliverWithPrivateData, the private write sets the ledger keeps for each block, limited to
- * the collections the requester may read (the chaincodes' current collection configuration).
+ * the collections the requester may read (the chaincodes' current collection configuration, through
+ * the collection store chaincode support also checks chaincode calls with).
  */
 import {
   inject,
@@ -13,19 +14,20 @@ import {
   type Service,
 } from '@fabric-peer/api';
 import { deliverGrpcService, ledgerPrivateDataSource } from '@fabric-peer/deliver';
+import { ChaincodeService } from './chaincode.js';
 import { ChannelsService } from './channels.js';
 import { PeerGrpcServer } from './grpc/listeners.js';
-import { LedgersService } from './ledgers.js';
 
 @injectable()
 export class DeliverService implements Service {
   readonly name = 'deliver';
-  readonly dependsOn = ['channels'];
+  // Chaincode support owns the collection store the private data filter asks.
+  readonly dependsOn = ['channels', 'chaincode'];
 
   constructor(
     @inject(PeerConfig) private readonly config: PeerConfig,
     @inject(ChannelsService) private readonly channels: ChannelsService,
-    @inject(LedgersService) private readonly ledgers: LedgersService,
+    @inject(ChaincodeService) private readonly chaincode: ChaincodeService,
     @inject(PeerGrpcServer) private readonly listener: PeerGrpcServer,
     @inject(LoggerFactory) private readonly loggers: LoggerFactory,
     @inject(MetricsProvider) private readonly metrics: MetricsProvider,
@@ -43,8 +45,7 @@ export class DeliverService implements Service {
           config.get('peer.tls.clientAuthRequired') === true,
         privateData: ledgerPrivateDataSource({
           channels: this.channels.registry,
-          // Bound by chaincode support when it starts (the services' order does not promise it first).
-          collections: this.ledgers.collections,
+          collectionPolicy: this.chaincode.collectionStore,
         }),
         logger: this.loggers('common.deliver'),
         metrics: this.metrics,

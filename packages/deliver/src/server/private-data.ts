@@ -5,9 +5,7 @@
  */
 import type { SignedData } from '@fabric-peer/api';
 import type { ChannelRegistry } from '@fabric-peer/channel';
-import type { CollectionConfigProvider } from '@fabric-peer/ledger';
-import { createSignaturePolicy, type Policy } from '@fabric-peer/policies';
-import type { protos, rwset } from '@fabric-peer/protos';
+import type { rwset } from '@fabric-peer/protos';
 import { DeliverError, messageOf } from '../errors.js';
 
 /** One transaction's private write set, as the ledger's private data store returns it. */
@@ -90,18 +88,26 @@ export interface LedgerPrivateDataSourceOptions {
   /** The joined channels: each one's ledger keeps its blocks' private data. */
   readonly channels: Pick<ChannelRegistry, 'get'>;
   /**
-   * The chaincodes' collections as the ledger checks them (the peer gives `_lifecycle`'s, which
-   * adds each chaincode's implicit org collections).
+   * Fabric's CheckCollectionPolicy: whether the requester may read a collection — true when it
+   * is not `member_only_read`, else when the requester's signed data satisfies its
+   * `member_orgs_policy` with the channel's MSPs; rejects when the collection is unknown or its
+   * configuration unusable, with Fabric's message. The peer gives `@fabric-peer/scc`'s
+   * CollectionStore, which also decides chaincode calls' collection permissions.
    */
-  readonly collections: CollectionConfigProvider;
+  readonly collectionPolicy: {
+    readable(
+      channelId: string,
+      namespace: string,
+      collection: string,
+      requester: SignedData,
+    ): Promise<boolean>;
+  };
 }
 
 /**
  * The peer's {@link PrivateDataSource}: a block's private write sets from the channel's ledger
- * (Fabric's GetPvtDataByNum), and Fabric's CheckCollectionPolicy for eligibility — a collection
- * that is not `member_only_read` may be read by anyone allowed the block; otherwise its
- * `member_orgs_policy` must be satisfied by the requester's signed seek envelope, evaluated with
- * the channel's MSPs.
+ * (Fabric's GetPvtDataByNum), and eligibility from the collection policy (Fabric's
+ * CheckCollectionPolicy).
  *
  * The collection configuration is the current one, not the one in force when the block was
  * committed as Fabric takes it (from its collection config history, which this ledger does not
@@ -110,50 +116,14 @@ export interface LedgerPrivateDataSourceOptions {
 export function ledgerPrivateDataSource(
   options: LedgerPrivateDataSourceOptions,
 ): PrivateDataSource {
-  const channelOf = (channelId: string) => {
-    const channel = options.channels.get(channelId);
-    if (channel === undefined) {
-      throw new DeliverError('CHANNEL_NOT_FOUND', `channel ${channelId} not found`);
-    }
-    return channel;
-  };
-
-  const staticConfig = async (
-    channelId: string,
-    namespace: string,
-    collection: string,
-  ): Promise<protos.IStaticCollectionConfig> => {
-    const ledger = channelOf(channelId).ledger;
-    const qe = await ledger.newQueryExecutor();
-    let pkg: protos.ICollectionConfigPackage | undefined;
-    try {
-      pkg = await options.collections.allCollectionsConfigPkg(channelId, namespace, qe);
-    } catch (err) {
-      throw new DeliverError(
-        'COLLECTION_CONFIG',
-        `error getting the collection config for chaincode ${namespace}: ${messageOf(err)}`,
-        { cause: err },
-      );
-    } finally {
-      qe.done();
-    }
-    const config = pkg?.config?.find(
-      (c) => c.staticCollectionConfig?.name === collection,
-    )?.staticCollectionConfig;
-    if (config === null || config === undefined) {
-      throw new DeliverError(
-        'COLLECTION_CONFIG',
-        `no collection config was found for collection ${collection} for chaincode ${namespace}`,
-      );
-    }
-    return config;
-  };
-
   return {
     async privateDataOf(channelId, blockNumber) {
-      const ledger = channelOf(channelId).ledger;
+      const channel = options.channels.get(channelId);
+      if (channel === undefined) {
+        throw new DeliverError('CHANNEL_NOT_FOUND', `channel ${channelId} not found`);
+      }
       try {
-        return await ledger.getPvtDataByNum(Number(blockNumber));
+        return await channel.ledger.getPvtDataByNum(Number(blockNumber));
       } catch (err) {
         throw new DeliverError(
           'PRIVATE_DATA_UNAVAILABLE',
@@ -164,37 +134,10 @@ export function ledgerPrivateDataSource(
     },
 
     async isEligible(channelId, _blockNumber, namespace, collection, requester) {
-      const config = await staticConfig(channelId, namespace, collection);
-      if (config.memberOnlyRead !== true) return true;
-      // SimpleCollection.Setup, then its access filter.
-      const setupFailed = (why: string, cause?: unknown) =>
-        new DeliverError(
-          'COLLECTION_CONFIG',
-          `error setting up collection  ${config.name ?? collection}: ${why}`,
-          cause === undefined ? {} : { cause },
-        );
-      const policyConfig = config.memberOrgsPolicy;
-      if (policyConfig === null || policyConfig === undefined) {
-        throw setupFailed('Collection config policy is nil');
-      }
-      const envelope = policyConfig.signaturePolicy;
-      if (envelope === null || envelope === undefined) {
-        throw setupFailed('Collection config access policy is nil');
-      }
-      let policy: Policy;
       try {
-        policy = createSignaturePolicy(envelope, channelOf(channelId).bundle().deserializer);
+        return await options.collectionPolicy.readable(channelId, namespace, collection, requester);
       } catch (err) {
-        throw setupFailed(
-          `failed constructing policy object out of collection policy config: ${messageOf(err)}`,
-          err,
-        );
-      }
-      try {
-        await policy.evaluateSignedData([requester]);
-        return true;
-      } catch {
-        return false;
+        throw new DeliverError('COLLECTION_CONFIG', messageOf(err), { cause: err });
       }
     },
   };

@@ -9,12 +9,14 @@ import type { ChannelConfigBundle } from '@fabric-peer/policies';
 import { common, protos } from '@fabric-peer/protos';
 import { collectionKey } from '../lscc.js';
 import { decodeChaincodeData } from '../wire.js';
-import { messageOf, refused } from './errors.js';
+import type { CollectionInfoProvider } from './collection-access.js';
+import { messageOf, refused, withMessage } from './errors.js';
 import {
   LIFECYCLE_NAMESPACE,
   applicationMspIds,
   chaincodeDefinitionIfDefined,
   implicitCollectionForOrg,
+  mspIdOfImplicitCollection,
   signedByNOutOfGivenRole,
 } from './definition.js';
 import type { ReadableState } from './serializer.js';
@@ -128,14 +130,55 @@ export interface LifecycleCollectionsOptions {
   readonly dissemination?: ImplicitCollectionDissemination;
 }
 
+/** The static configuration named `collection` in a package (Fabric skips other kinds). */
+function findStatic(
+  pkg: protos.ICollectionConfigPackage | null | undefined,
+  collection: string,
+): protos.IStaticCollectionConfig | undefined {
+  for (const c of pkg?.config ?? []) {
+    const config = c.staticCollectionConfig;
+    if (config !== null && config !== undefined && config.name === collection) return config;
+  }
+  return undefined;
+}
+
 /**
  * The collections of a namespace, as the ledger checks private data against them (Fabric's
  * ValidatorCommitter.AllCollectionsConfigPkg): for `_lifecycle` and chaincodes it defines, the
  * explicit collections plus one implicit collection per application org; for lscc chaincodes, the
- * explicit ones only.
+ * explicit ones only. Also one collection's configuration, for membership checks
+ * ({@link LifecycleCollections.collectionInfo}).
  */
-export class LifecycleCollections implements CollectionConfigProvider {
+export class LifecycleCollections implements CollectionConfigProvider, CollectionInfoProvider {
   constructor(private readonly options: LifecycleCollectionsOptions) {}
+
+  /**
+   * Fabric's ValidatorCommitter.CollectionInfo: the configuration of one collection of a
+   * namespace, or undefined when it has none by that name. For a chaincode `_lifecycle` defines,
+   * an `_implicit_org_<MSPID>` name gives that org's implicit collection whatever the channel's
+   * orgs (Fabric does not look); otherwise the definition's explicit collections, and for an lscc
+   * chaincode lscc's `<name>~collection`. It reads exactly the keys Fabric reads, through `qe`,
+   * so that in a simulation the read set is Fabric's.
+   */
+  async collectionInfo(
+    _channelId: string,
+    namespace: string,
+    collection: string,
+    qe: StateReader,
+  ): Promise<protos.IStaticCollectionConfig | undefined> {
+    let def;
+    try {
+      def = await chaincodeDefinitionIfDefined(namespace, lifecycleState(qe));
+    } catch (err) {
+      throw withMessage(err, 'could not get chaincode');
+    }
+    if (def === undefined) return findStatic(await legacyCollections(namespace, qe), collection);
+    const mspId = mspIdOfImplicitCollection(collection);
+    if (mspId !== undefined) {
+      return implicitCollectionConfig(mspId, this.options.localMspId, this.options.dissemination);
+    }
+    return findStatic(def.collections, collection);
+  }
 
   async allCollectionsConfigPkg(
     channelId: string,

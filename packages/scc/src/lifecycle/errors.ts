@@ -46,3 +46,25 @@ export function refused(message: string): LifecycleError {
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+export type CollectionAccessErrorCode =
+  /** Fabric's NoSuchCollectionError: the chaincode has no collection by that name. */
+  | 'COLLECTION_NOT_FOUND'
+  /** The collection's configuration cannot be set up (no member policy, or one that does not compile). */
+  | 'COLLECTION_CONFIG_INVALID'
+  /** The collection's configuration could not be read (channel not joined, state unreadable). */
+  | 'COLLECTION_LOOKUP_FAILED'
+  /** The signed proposal whose creator is checked is missing or cannot be unmarshaled. */
+  | 'PROPOSAL_MALFORMED';
+
+/** A collection membership check that could not decide; the message is Fabric's wording. */
+export class CollectionAccessError extends FabricPeerError {
+  declare readonly code: CollectionAccessErrorCode;
+  constructor(
+    code: CollectionAccessErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(code, message, options);
+  }
+}

@@ -55,4 +55,16 @@ export {
   type Serializable,
 } from './serializer.js';
 export { COLLECTION_NAME_PATTERN, RESERVED_CHAINCODE_NAMES } from './validate.js';
-export { LifecycleError, type LifecycleErrorCode } from './errors.js';
+export {
+  CollectionStore,
+  proposalSignedData,
+  type CollectionInfoProvider,
+  type CollectionStoreOptions,
+  type ReadWritePermission,
+} from './collection-access.js';
+export {
+  CollectionAccessError,
+  LifecycleError,
+  type CollectionAccessErrorCode,
+  type LifecycleErrorCode,
+} from './errors.js';
