@@ -34,10 +34,10 @@ const CONFIG_HELP =
 
 /**
  * Logging of the tools unless FABRIC_LOGGING_SPEC says otherwise: warnings (a transaction found
- * invalid says why), but neither the system chaincodes' streams ending at stop (no tool uses them)
- * nor the service start-up failure the command reports itself as its one error line.
+ * invalid says why), but not the service start-up failure the command reports itself as its one
+ * error line.
  */
-const DEFAULT_LOG_SPEC = 'warn:chaincode.scc=error:core.lifecycle=fatal';
+const DEFAULT_LOG_SPEC = 'warn:core.lifecycle=fatal';
 
 /** Default of `--progress-every`. */
 const PROGRESS_EVERY = 1000;

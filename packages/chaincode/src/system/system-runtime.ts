@@ -70,12 +70,13 @@ export class SystemChaincodeShim {
     const e = new Error(
       `system chaincode ${this.chaincodeId} stream ended${err ? `: ${err.message}` : ''}`,
     );
+    const inFlight = this.pending.size;
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
-    this.logger.warn('system chaincode stream ended', {
-      chaincode: this.chaincodeId,
-      error: err?.message,
-    });
+    // Every stop ends these streams; only transactions cut off deserve a warning.
+    const fields = { chaincode: this.chaincodeId, error: err?.message, inFlight };
+    if (inFlight > 0) this.logger.warn('system chaincode stream ended', fields);
+    else this.logger.debug('system chaincode stream ended', fields);
   }
 
   private onMessage(msg: InboundMessage): void {
