@@ -44,6 +44,32 @@ interface LoadTx {
   error?: string;
 }
 
+/** Pids of the processes whose parent is `pid` (from /proc). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces) in parentheses: state, ppid, ...
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function readFirst(dir: string): Buffer {
   return readFileSync(join(dir, readdirSync(dir)[0]!));
 }
@@ -140,9 +166,12 @@ describe('a peer killed under load, and an orderer restarted', { timeout: 600_00
 
     // Round 1: the load, with the kill once 300 transactions are known committed.
     const heightsBefore: number[] = [];
+    /** The killed peer's chaincode processes (and its pre-warmed one). */
+    const orphans: number[] = [];
     const killer = (async () => {
       while (committed < 300) await new Promise((r) => setTimeout(r, 20));
       heightsBefore.push(await peer1.chainHeight());
+      orphans.push(...childrenOf(peer1.process!.child.pid!));
       await peer1.kill();
       killedAt = committed;
       stopTaking = true;
@@ -152,6 +181,13 @@ describe('a peer killed under load, and an orderer restarted', { timeout: 600_00
     assert.ok(killedAt >= 300);
     const unknown = txs.filter((t) => t.code === undefined);
     assert.ok(unknown.length > 0, 'the kill left transactions whose fate the client did not know');
+
+    // The killed peer's chaincode processes end on their own: nobody else would stop them.
+    assert.ok(orphans.length > 0, 'the peer had started chaincode processes');
+    const deadline = Date.now() + 10_000;
+    while (orphans.some(alive) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(orphans.filter(alive), [], 'no chaincode process outlives its peer');
 
     // The peer comes back on its own ledger.
     await peer1.restart();

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type {
   ChaincodeInstance,
   ChaincodeServerInfo,
@@ -16,6 +17,9 @@ import type { Build } from './build.js';
 import { InprocessRuntimeError, messageOf } from './errors.js';
 import { LineSplitter } from './lines.js';
 import type { ZygotePool } from './zygote-pool.js';
+
+/** Ends a chaincode process whose peer is gone (see orphan-guard.cts). */
+const ORPHAN_GUARD = fileURLToPath(new URL('./orphan-guard.cjs', import.meta.url));
 
 /** What an instance needs from its runtime. */
 export interface InstanceContext {
@@ -162,11 +166,15 @@ export class InprocessInstance implements ChaincodeInstance {
     cwd: string,
   ): Promise<ChildProcess> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
-        cwd,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--require', ORPHAN_GUARD, ...nodeArgs, script, ...args],
+        {
+          cwd,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       child.once('error', reject);
       child.once('spawn', () => {
         child.off('error', reject);

@@ -140,6 +140,10 @@ process.on('disconnect', () => {
   if (!running) process.exit(0);
 });
 
+// Exits with the peer, whether idle or already the chaincode.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require('./orphan-guard.cjs');
+
 const before = listenersNow();
 preload();
 detachListeners(before);
