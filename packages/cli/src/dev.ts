@@ -21,6 +21,7 @@ import { buildGenesisBlockFromFile, generateCrypto, loadCryptoConfig } from '@fa
 import { fromEnvironment, LoggingSystem } from '@fabric-peer/logging';
 import { STOP_TIMEOUT_MS } from '@fabric-peer/node';
 import { BUILD_INFO } from './generated/build-info.js';
+import { catchStopSignals } from './signals.js';
 
 /** Where the dev commands write; the cli's `Io` fits. */
 export interface DevIo {
@@ -123,21 +124,7 @@ async function up(io: DevIo, opts: UpOptions): Promise<number> {
   });
   const log = logging.logger('devnet');
 
-  const abort = new AbortController();
-  let signalled: (signal: NodeJS.Signals) => void = () => undefined;
-  const signal = new Promise<NodeJS.Signals>((resolve) => (signalled = resolve));
-  let count = 0;
-  const onSignal = (s: NodeJS.Signals): void => {
-    count += 1;
-    if (count > 1) {
-      log.warn('second signal: exiting now', { signal: s });
-      process.exit(1);
-    }
-    abort.abort();
-    signalled(s);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const signals = catchStopSignals(log);
   try {
     let network: DevNetwork;
     try {
@@ -148,7 +135,7 @@ async function up(io: DevIo, opts: UpOptions): Promise<number> {
         logSpec: { spec: () => logging.normalizedSpec(), activate: (s) => logging.activate(s) },
         build: BUILD_INFO,
         progress: (text) => io.out(`${text}\n`),
-        signal: abort.signal,
+        signal: signals.abortSignal,
       });
     } catch (err) {
       if (err instanceof DevnetError && err.code === 'DEVNET_ABORTED') {
@@ -158,7 +145,7 @@ async function up(io: DevIo, opts: UpOptions): Promise<number> {
       throw err;
     }
     io.out(`\n${network.instructions()}`);
-    const s = await signal;
+    const s = await signals.received;
     io.out(`\nstopping (${s})...\n`);
     // Each part bounds its own stop; this is the last resort if something ignores that.
     const lastResort = setTimeout(
@@ -174,8 +161,7 @@ async function up(io: DevIo, opts: UpOptions): Promise<number> {
     io.out('stopped\n');
     return 0;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.release();
   }
 }
 

@@ -14,6 +14,7 @@ import { registerDevCommands } from './dev.js';
 import { registerLedgerCommands } from './ledger.js';
 import { BUILD_INFO } from './generated/build-info.js';
 import { renderPlugins, unprovidedSelections } from './render.js';
+import { catchStopSignals } from './signals.js';
 
 /** Output streams and environment, injectable so tests can run commands in-process. */
 export interface Io {
@@ -60,25 +61,11 @@ async function start(io: Io, opts: { config?: string }): Promise<number> {
   log.debug('effective configuration', { config: config.toPrintable({ redact: true }) });
   const node = await PeerNode.create(peerOptions(config, logging));
 
-  // Signals are caught before anything starts: without a listener Node dies at once on SIGTERM,
-  // and a signal during start-up must still stop what has started.
-  let signalled: (signal: NodeJS.Signals) => void = () => undefined;
-  const signal = new Promise<NodeJS.Signals>((resolve) => (signalled = resolve));
-  let count = 0;
-  const onSignal = (s: NodeJS.Signals): void => {
-    count += 1;
-    if (count > 1) {
-      log.warn('second signal: exiting now', { signal: s });
-      process.exit(1);
-    }
-    signalled(s);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const signals = catchStopSignals(log);
   try {
     await node.start();
     log.info('peer started', { services: node.services.join(','), ...node.ports });
-    const s = await signal;
+    const s = await signals.received;
     log.info('stopping', { signal: s });
     // The lifecycle bounds each stop; this is the last resort if something ignores it.
     const lastResort = setTimeout(() => {
@@ -91,8 +78,7 @@ async function start(io: Io, opts: { config?: string }): Promise<number> {
     log.info('stopped');
     return 0;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.release();
   }
 }
 
