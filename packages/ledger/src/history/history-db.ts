@@ -18,6 +18,7 @@ import {
   FORMAT_KEY,
   SAVEPOINT_KEY,
   channelKey,
+  channelRange,
   decodeHistoryHeight,
   historyDataKey,
   historyKeyPrefix,
@@ -77,10 +78,7 @@ class HistoryDBProviderImpl implements HistoryDBProvider {
   }
 
   async drop(channelId: string): Promise<void> {
-    const start = channelKey(channelId, EMPTY);
-    const end = Uint8Array.from(start);
-    end[end.length - 1] = 0x01;
-    await this.db.clear({ gte: start, lt: end });
+    await this.db.clear(channelRange(channelId));
   }
 
   close(): Promise<void> {

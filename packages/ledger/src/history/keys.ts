@@ -25,6 +25,14 @@ export function channelKey(channelId: string, key: Uint8Array): Uint8Array {
   return concatBytes(utf8(channelId), SEP, key);
 }
 
+/** The key range `{ gte, lt }` holding every key of `channelId` (its constructLevelKey prefix). */
+export function channelRange(channelId: string): { gte: Uint8Array; lt: Uint8Array } {
+  const gte = channelKey(channelId, new Uint8Array());
+  const lt = Uint8Array.from(gte);
+  lt[lt.length - 1] = 0x01;
+  return { gte, lt };
+}
+
 /** The prefix shared by every history key of `key` in `ns` (Fabric's constructRangeScan start). */
 export function historyKeyPrefix(ns: string, key: string): Uint8Array {
   const k = utf8(key);

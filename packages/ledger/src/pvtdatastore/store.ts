@@ -13,7 +13,7 @@
  * and purge markers — the ledger does not track them yet.
  */
 import { rwset } from '@fabric-peer/protos';
-import { channelKey } from '../history/keys.js';
+import { channelKey, channelRange } from '../history/keys.js';
 import { openLevel, type BinaryLevel } from '../history/level.js';
 import { LedgerError } from '../txmgmt/errors.js';
 import {
@@ -91,10 +91,7 @@ class PvtDataStoreProviderImpl implements PvtDataStoreProvider {
   }
 
   async drop(channelId: string): Promise<void> {
-    const start = channelKey(channelId, EMPTY);
-    const end = Uint8Array.from(start);
-    end[end.length - 1] = 0x01;
-    await this.db.clear({ gte: start, lt: end });
+    await this.db.clear(channelRange(channelId));
   }
 
   close(): Promise<void> {
