@@ -35,3 +35,4 @@ export {
   type MspVersion,
 } from './version.js';
 export { MspError, type MspErrorCode } from './errors.js';
+export { Lru } from './lru.js';

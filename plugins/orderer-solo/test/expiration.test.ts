@@ -43,6 +43,9 @@ describe('Expired client certificates', () => {
     const answer = await broadcastOne(client, await signedEnvelope(net.identities.user, 'expch'));
     assert.equal(answer.status, Status.BAD_REQUEST);
     assert.equal(answer.info, 'broadcast client identity expired');
+    // The second time the expiry comes from the orderer's memory of this creator.
+    const again = await broadcastOne(client, await signedEnvelope(net.identities.user, 'expch'));
+    assert.equal(again.info, 'broadcast client identity expired');
   });
 
   it('refuses a deliver session of an expired identity with FORBIDDEN', async () => {
