@@ -14,7 +14,11 @@ import {
   encodeTxLoc,
   encodeU64,
   fileKey,
+  isTxIdKey,
+  TXID_KEYS_END,
+  TXID_KEYS_START,
   txIdKey,
+  txIdPrefixOfKey,
   txIdPrefix,
   txIdUpperBound,
   type BlockLoc,
@@ -22,6 +26,7 @@ import {
   type TxLoc,
 } from './keys.js';
 import { RECORD_HEADER_SIZE } from './record.js';
+import { TxIdFilter } from './txid-filter.js';
 
 export type BatchOp = { type: 'put'; key: Buffer; value: Buffer };
 
@@ -33,6 +38,10 @@ export interface BytesLevel {
   iterator(options: { gte: Buffer; lte: Buffer; limit: number }): {
     all(): Promise<[Buffer, Buffer][]>;
   };
+  keys(options: { gte: Buffer; lt: Buffer }): {
+    nextv(size: number): Promise<Buffer[]>;
+    close(): Promise<void>;
+  };
 }
 
 /** The first indexed occurrence of a txid. */
@@ -42,8 +51,41 @@ export interface TxHit {
   readonly loc: TxLoc;
 }
 
+/** How many txid keys one read of the filter's initial scan takes. */
+const SCAN_BATCH = 4096;
+
 export class ChannelIndex {
+  /** Txids written since the filter's scan began, then every txid; undefined before the scan. */
+  #txIds: TxIdFilter | undefined;
+  /** Set once the scan has added every txid that was indexed before it began. */
+  #txIdsComplete = false;
+
   constructor(private readonly db: BytesLevel) {}
+
+  /**
+   * Fills the txid filter from the index (run once, in the background, after recovery); until it
+   * completes, `firstTx` asks the index every time. Stops early, leaving the filter unused, when
+   * `stopped()` turns true. Resolves the number of txids in the filter (undefined when stopped).
+   */
+  async loadTxIdFilter(stopped: () => boolean): Promise<number | undefined> {
+    // The filter exists before the scan's snapshot is taken, so a block indexed from now on is
+    // either in the snapshot or added by `write`.
+    const filter = new TxIdFilter();
+    this.#txIds = filter;
+    const it = this.db.keys({ gte: TXID_KEYS_START, lt: TXID_KEYS_END });
+    try {
+      for (;;) {
+        if (stopped()) return undefined;
+        const keys = await it.nextv(SCAN_BATCH);
+        if (keys.length === 0) break;
+        for (const key of keys) filter.add(txIdPrefixOfKey(key));
+      }
+    } finally {
+      await it.close();
+    }
+    this.#txIdsComplete = true;
+    return filter.entries;
+  }
 
   async checkpoint(): Promise<Checkpoint | undefined> {
     const v = await this.db.get(CHECKPOINT_KEY);
@@ -73,8 +115,10 @@ export class ChannelIndex {
 
   /** The first occurrence of `txId` in a block below `height` (keys sort by block, then tx number). */
   async firstTx(txId: string, height: number): Promise<TxHit | undefined> {
+    const prefix = txIdPrefix(txId);
+    if (this.#txIdsComplete && !this.#txIds!.mightContain(prefix)) return undefined;
     const entries = await this.db
-      .iterator({ gte: txIdPrefix(txId), lte: txIdUpperBound(txId), limit: 1 })
+      .iterator({ gte: prefix, lte: txIdUpperBound(txId), limit: 1 })
       .all();
     const first = entries[0];
     if (first === undefined) return undefined;
@@ -124,6 +168,9 @@ export class ChannelIndex {
 
   async write(ops: BatchOp[]): Promise<void> {
     await this.db.batch(ops);
+    const filter = this.#txIds;
+    if (filter === undefined) return;
+    for (const op of ops) if (isTxIdKey(op.key)) filter.add(txIdPrefixOfKey(op.key));
   }
 }
 

@@ -103,6 +103,19 @@ export function txIdUpperBound(txId: string): Buffer {
   return Buffer.concat([p, Buffer.alloc(12, 0xff)]);
 }
 
+/** The range of every txid key. */
+export const TXID_KEYS_START = Buffer.from([PREFIX_TXID]);
+export const TXID_KEYS_END = Buffer.from([PREFIX_TXID + 1]);
+
+export function isTxIdKey(key: Uint8Array): boolean {
+  return key[0] === PREFIX_TXID;
+}
+
+/** The txid prefix ({@link txIdPrefix}) a txid key starts with. */
+export function txIdPrefixOfKey(key: Uint8Array): Uint8Array {
+  return key.subarray(0, key.length - 12);
+}
+
 /** Block and transaction numbers of a txid key. */
 export function decodeTxIdKeyTail(key: Uint8Array): { blockNum: number; txNum: number } {
   const b = Buffer.from(key.buffer, key.byteOffset, key.byteLength);

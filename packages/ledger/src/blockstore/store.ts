@@ -191,6 +191,7 @@ export async function openBlockStore(options: BlockStoreOptions): Promise<BlockS
     await store.close().catch(() => undefined);
     throw err;
   }
+  store.loadTxIdFilter();
   return store;
 }
 
@@ -244,6 +245,8 @@ class BlockStoreImpl implements BlockStore, IteratorSource {
   private failure: Error | undefined;
   private closed = false;
   private writeQueue: Promise<unknown> = Promise.resolve();
+  /** The background fill of the index's txid filter. */
+  private txIdFilterLoad: Promise<void> = Promise.resolve();
 
   private readonly cache = new Map<number, Buffer>();
   private cacheTotal = 0;
@@ -724,6 +727,34 @@ class BlockStoreImpl implements BlockStore, IteratorSource {
 
   // ---- life -----------------------------------------------------------------------------------
 
+  /** Starts filling the txid filter; `txIdExists` uses the index alone until it is full. */
+  loadTxIdFilter(): void {
+    const started = performance.now();
+    this.txIdFilterLoad = this.index
+      .loadTxIdFilter(() => this.closed)
+      .then(
+        (entries) => {
+          if (entries === undefined) return;
+          this.logger.debug('txid filter loaded', {
+            channel: this.channelId,
+            txids: entries,
+            ms: Math.round(performance.now() - started),
+          });
+        },
+        (err: unknown) => {
+          this.logger.warn('could not fill the txid filter; txid lookups use the index alone', {
+            channel: this.channelId,
+            error: String(err),
+          });
+        },
+      );
+  }
+
+  /** Resolves when the txid filter is full (or its fill stopped). */
+  get txIdFilterLoaded(): Promise<void> {
+    return this.txIdFilterLoad;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -732,6 +763,7 @@ class BlockStoreImpl implements BlockStore, IteratorSource {
     this.waiters.clear();
     for (const wake of waiters) wake();
     await this.writeQueue;
+    await this.txIdFilterLoad;
     await this.writer?.close();
     this.writer = undefined;
     this.cache.clear();
