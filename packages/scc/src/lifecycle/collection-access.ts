@@ -135,16 +135,11 @@ export class CollectionStore implements CollectionAccess {
     }
     // SimpleCollection.Setup comes first: a configuration without a member policy fails even
     // when nothing in it is member-only.
-    let policy: Policy;
-    try {
-      policy = this.memberPolicy(channelId, config);
-    } catch (err) {
-      throw new CollectionAccessError(
-        err instanceof CollectionAccessError ? err.code : 'COLLECTION_CONFIG_INVALID',
-        `error setting up collection for collection criteria ${criteria(channelId, namespace, collection)}: ${messageOf(err)}`,
-        { cause: err },
-      );
-    }
+    const policy = this.#setUp(
+      channelId,
+      config,
+      `error setting up collection for collection criteria ${criteria(channelId, namespace, collection)}`,
+    );
     const memberOnlyRead = config.memberOnlyRead === true;
     const memberOnlyWrite = config.memberOnlyWrite === true;
     if (!memberOnlyRead && !memberOnlyWrite) return { read: true, write: true };
@@ -175,17 +170,25 @@ export class CollectionStore implements CollectionAccess {
       );
     }
     if (config.memberOnlyRead !== true) return true;
-    let policy: Policy;
+    const policy = this.#setUp(
+      channelId,
+      config,
+      `error setting up collection  ${config.name ?? collection}`,
+    );
+    return satisfies(policy, requester);
+  }
+
+  /** The collection's member policy, or a CollectionAccessError whose message starts with `what`. */
+  #setUp(channelId: string, config: protos.IStaticCollectionConfig, what: string): Policy {
     try {
-      policy = this.memberPolicy(channelId, config);
+      return this.memberPolicy(channelId, config);
     } catch (err) {
       throw new CollectionAccessError(
         err instanceof CollectionAccessError ? err.code : 'COLLECTION_CONFIG_INVALID',
-        `error setting up collection  ${config.name ?? collection}: ${messageOf(err)}`,
+        `${what}: ${messageOf(err)}`,
         { cause: err },
       );
     }
-    return satisfies(policy, requester);
   }
 
   /**
