@@ -31,14 +31,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ValidatorPool } from '@fabric-peer/committer';
-import {
-  LIFECYCLE,
-  definitionWrites,
-  endorserTx,
-  openTwoOrgNetwork,
-  policyReference,
-  rwsetOf,
-} from '@fabric-peer/committer/test-support';
+import { openTwoOrgNetwork, prepareBenchBlocks } from '@fabric-peer/committer/test-support';
 import { loadConfig } from '@fabric-peer/config';
 import { CouchDbStateProvider } from '@fabric-peer/statedb-couchdb';
 import { LevelDbStateProvider } from '@fabric-peer/statedb-leveldb';
@@ -151,48 +144,7 @@ async function run(db, r) {
       provider: providerFor(db, couch?.address),
       ...(pool !== undefined ? { committer: { pool } } : {}),
     });
-    const define = await endorserTx({
-      channelId: net.channelId,
-      creator: net.admin1,
-      endorsers: [net.peer1, net.peer2],
-      chaincode: LIFECYCLE,
-      version: '2.5',
-      results: rwsetOf({
-        namespace: LIFECYCLE,
-        writes: definitionWrites('bench', policyReference('/Channel/Application/Endorsement')),
-      }),
-    });
-    const defined = await net.committer.commitBlock(await net.blocks.next([define.envelope]));
-    if (defined.validationCodes[0] !== 0) throw new Error('defining the chaincode failed');
-
-    let k = 0;
-    const built = [];
-    for (let b = 0; b < BLOCKS + 1; b++) {
-      const envelopes = await Promise.all(
-        Array.from({ length: TXS }, async () => {
-          const n = k++;
-          const tx = await endorserTx({
-            channelId: net.channelId,
-            creator: net.user1,
-            endorsers: [net.peer1, net.peer2],
-            chaincode: 'bench',
-            results: rwsetOf({
-              namespace: 'bench',
-              reads: [{ key: `absent-${n}` }],
-              writes: [
-                { key: `a-${n}`, value: Buffer.from(`value-a-${n}`) },
-                { key: `b-${n}`, value: Buffer.from(`value-b-${n}`) },
-              ],
-            }),
-          });
-          return tx.envelope;
-        }),
-      );
-      built.push(await net.blocks.next(envelopes));
-    }
-    const [warmup, ...measured] = built;
-    const w = await net.committer.commitBlock(warmup);
-    if (w.validationCodes.some((c) => c !== 0)) throw new Error('warm-up block has invalid txs');
+    const measured = await prepareBenchBlocks(net, BLOCKS, TXS);
 
     let session;
     if (values.profile !== undefined) {

@@ -31,8 +31,7 @@ import { createMsp } from '@fabric-peer/msp';
 import type { ChannelMspFactory } from '@fabric-peer/policies';
 
 import { ValidatorPool } from '../src/index.js';
-import { endorserTx, rwsetOf } from './chain.js';
-import { LIFECYCLE, definitionWrites, policyReference } from './lifecycle.js';
+import { prepareBenchBlocks } from './bench-workload.js';
 import { levelDbProvider } from './network.js';
 import { openTwoOrgNetwork } from './two-orgs.js';
 
@@ -87,48 +86,7 @@ async function benchCommit(
     ...(pool !== undefined ? { committer: { pool } } : {}),
   });
   try {
-    const define = await endorserTx({
-      channelId: net.channelId,
-      creator: net.admin1,
-      endorsers: [net.peer1, net.peer2],
-      chaincode: LIFECYCLE,
-      version: '2.5',
-      results: rwsetOf({
-        namespace: LIFECYCLE,
-        writes: definitionWrites('bench', policyReference('/Channel/Application/Endorsement')),
-      }),
-    });
-    const defined = await net.committer.commitBlock(await net.blocks.next([define.envelope]));
-    if (defined.validationCodes[0] !== 0) throw new Error('defining the chaincode failed');
-
-    let k = 0;
-    const built = [];
-    for (let b = 0; b < blocks + 1; b++) {
-      const envelopes = await Promise.all(
-        Array.from({ length: txs }, async () => {
-          const n = k++;
-          const tx = await endorserTx({
-            channelId: net.channelId,
-            creator: net.user1,
-            endorsers: [net.peer1, net.peer2],
-            chaincode: 'bench',
-            results: rwsetOf({
-              namespace: 'bench',
-              reads: [{ key: `absent-${n}` }],
-              writes: [
-                { key: `a-${n}`, value: Buffer.from(`value-a-${n}`) },
-                { key: `b-${n}`, value: Buffer.from(`value-b-${n}`) },
-              ],
-            }),
-          });
-          return tx.envelope;
-        }),
-      );
-      built.push(await net.blocks.next(envelopes));
-    }
-    const [warmup, ...measured] = built;
-    const w = await net.committer.commitBlock(warmup!);
-    if (w.validationCodes.some((c) => c !== 0)) throw new Error('warm-up block has invalid txs');
+    const measured = await prepareBenchBlocks(net, blocks, txs);
 
     let session: Session | undefined;
     if (profile !== undefined) {

@@ -9,3 +9,4 @@ export * from './network.js';
 export * from './corpus.js';
 export * from './config-update.js';
 export * from './two-orgs.js';
+export * from './bench-workload.js';
