@@ -23,8 +23,7 @@
 //
 // Usage (after `npm run build`):
 //   node bench/commit/run.mjs --db goleveldb,CouchDB --blocks 10 --txs 500 --runs 3
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -37,6 +36,7 @@ import { CouchDbStateProvider } from '@fabric-peer/statedb-couchdb';
 import { LevelDbStateProvider } from '@fabric-peer/statedb-leveldb';
 import { silentLoggers, startPouchDbServer } from '@fabric-peer/testkit';
 import { calibrate } from '../calibrate.mjs';
+import { childrenOf, median, statCpuMs } from '../proc-stats.mjs';
 import { summarizeProfile } from '../profile-summary.mjs';
 
 const { values } = parseArgs({
@@ -72,43 +72,9 @@ for (const db of DBS) {
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 const load1 = () => Number(loadavg()[0].toFixed(2));
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)];
-};
-
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU µs (user + system) of a process or thread from its /proc stat file; NaN when unreadable. */
-function cpuMicrosOf(statPath) {
-  try {
-    const stat = readFileSync(statPath, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** This process's direct children (Linux /proc). */
-function children() {
-  const out = [];
-  try {
-    for (const tid of readdirSync(`/proc/${process.pid}/task`)) {
-      const text = readFileSync(`/proc/${process.pid}/task/${tid}/children`, 'utf8').trim();
-      if (text !== '') out.push(...text.split(/\s+/).map(Number));
-    }
-  } catch {
-    // not Linux
-  }
-  return out;
-}
+/** CPU µs of a process or thread from its /proc stat file; NaN when unreadable. */
+const cpuMicrosOf = (statPath) => (statCpuMs(statPath) ?? Number.NaN) * 1000;
+const children = () => childrenOf(process.pid);
 
 const ownCpuMicros = () => {
   const c = process.cpuUsage();

@@ -14,13 +14,13 @@
 //   node bench/endorse/run.mjs --runtime docker ...       (skipped when `docker info` fails)
 //   node bench/endorse/run.mjs --runtime remote ...
 import { execFileSync, fork } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { descendantsCpu, median, percentile } from '../proc-stats.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -107,61 +107,14 @@ const userMsp = join(
   peer.net.dir,
   'crypto/peerOrganizations/org1.example.com/users/User1@org1.example.com/msp',
 );
-const median = (xs) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)];
-};
-const percentile = (sorted, p) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-
-/** Direct children of a process (Linux /proc), or none where that cannot be read. */
-function childrenOf(pid) {
-  const out = [];
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
-      if (text !== '') out.push(...text.split(/\s+/).map(Number));
-    }
-  } catch {
-    // not Linux, or the process is gone
-  }
-  return out;
-}
-
-/** CPU seconds (user + system) of a process from /proc/<pid>/stat, 0 when gone. */
-function cpuSecondsOf(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
-}
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
 /**
  * CPU seconds of the processes the peer started (the in-process runtime's chaincode processes),
  * the load generator excepted; a Docker chaincode runs outside this tree and is not counted.
  */
 function chaincodeCpuSeconds(clientPid) {
-  let total = 0;
-  const visit = (pid) => {
-    for (const child of childrenOf(pid)) {
-      if (child === clientPid) continue;
-      total += cpuSecondsOf(child);
-      visit(child);
-    }
-  };
-  visit(process.pid);
-  return total;
+  let totalMs = 0;
+  for (const ms of descendantsCpu(process.pid, clientPid).values()) totalMs += ms;
+  return totalMs / 1000;
 }
 
 /** One load run through a forked client; the peer's CPU is read while only the client talks. */

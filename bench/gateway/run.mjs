@@ -19,15 +19,7 @@
 //   node bench/gateway/run.mjs --evaluate '' --submit 64 --runs 1 --profile orderer
 // (README.md lists every option.)
 import { execFileSync, fork, spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -35,6 +27,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { calibrate } from '../calibrate.mjs';
 import { summarizeProfile } from '../profile-summary.mjs';
+import { cpuMsOf, descendantsCpu, median, percentile, startOf } from '../proc-stats.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -124,70 +117,6 @@ const { startTwoOrgNetwork, deployWithLifecycle, CHANNEL } = await import(
 const { ASSET_CHAINCODE_DIR } = await import(join(root, 'test/dist/helpers/asset-suite.js'));
 
 const CHAINCODE = 'assets';
-const median = (xs) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)];
-};
-const percentile = (sorted, p) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-
-/** Direct children of a process (Linux /proc), or none where that cannot be read. */
-function childrenOf(pid) {
-  const out = [];
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
-      if (text !== '') out.push(...text.split(/\s+/).map(Number));
-    }
-  } catch {
-    // not Linux, or the process is gone
-  }
-  return out;
-}
-
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU milliseconds (user + system, all threads) of a process from /proc/<pid>/stat, 0 when gone. */
-function cpuMsOf(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
-}
-
-/** A process's start time (field 22 of /proc/<pid>/stat), undefined when it is gone. */
-function startOf(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU ms of every descendant of `pid` (a peer's chaincode processes), by pid. */
-function descendantsCpu(pid) {
-  const out = new Map();
-  const visit = (p) => {
-    for (const child of childrenOf(p)) {
-      out.set(child, cpuMsOf(child));
-      visit(child);
-    }
-  };
-  visit(pid);
-  return out;
-}
-
 let net;
 let stopping;
 const stopNetwork = () => (stopping ??= net?.stop() ?? Promise.resolve());
