@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   API_VERSION,
+  chaincodeLogLevel,
   ConfigError,
   definePlugin,
   EndorsementPolicyFailure,
@@ -152,5 +153,15 @@ describe('key and height order', () => {
     assert.ok(compareHeights({ blockNum: 1, txNum: 9 }, { blockNum: 2, txNum: 0 }) < 0);
     assert.ok(compareHeights({ blockNum: 2, txNum: 1 }, { blockNum: 2, txNum: 0 }) > 0);
     assert.equal(compareHeights({ blockNum: 3, txNum: 3 }, { blockNum: 3, txNum: 3 }), 0);
+  });
+});
+
+describe('chaincodeLogLevel', () => {
+  it('spells warn as warning, which the shims know, and passes other levels as written', () => {
+    assert.equal(chaincodeLogLevel('warn'), 'warning');
+    assert.equal(chaincodeLogLevel('WARN'), 'warning');
+    assert.equal(chaincodeLogLevel('warning'), 'warning');
+    assert.equal(chaincodeLogLevel('DEBUG'), 'DEBUG');
+    assert.equal(chaincodeLogLevel('error'), 'error');
   });
 });

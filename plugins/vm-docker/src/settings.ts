@@ -7,7 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import { ConfigError, type ConfigIssue, type PeerConfig } from '@fabric-peer/api';
+import {
+  chaincodeLogLevel,
+  ConfigError,
+  type ConfigIssue,
+  type PeerConfig,
+} from '@fabric-peer/api';
 
 /** How to reach the Docker engine. */
 export interface DockerEndpoint {
@@ -255,8 +260,8 @@ export function readDockerSettings(config: PeerConfig): DockerSettings {
     networkId: text('peer.networkId'),
     mspId: text('peer.localMspId'),
     loggingEnv: [
-      `CORE_CHAINCODE_LOGGING_LEVEL=${text('chaincode.logging.level', 'info')}`,
-      `CORE_CHAINCODE_LOGGING_SHIM=${text('chaincode.logging.shim', 'warning')}`,
+      `CORE_CHAINCODE_LOGGING_LEVEL=${chaincodeLogLevel(text('chaincode.logging.level', 'info'))}`,
+      `CORE_CHAINCODE_LOGGING_SHIM=${chaincodeLogLevel(text('chaincode.logging.shim', 'warning'))}`,
       `CORE_CHAINCODE_LOGGING_FORMAT=${text('chaincode.logging.format', '')}`,
     ],
   };

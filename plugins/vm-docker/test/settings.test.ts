@@ -40,6 +40,16 @@ describe('settings', () => {
     assert.equal(s.mspId, 'SampleOrg');
   });
 
+  it('spells a `warn` log level as the chaincode shims read it', () => {
+    const s = readDockerSettings(
+      dockerTestConfig({ 'chaincode.logging.level': 'WARN', 'chaincode.logging.shim': 'error' }),
+    );
+    assert.deepEqual(s.loggingEnv.slice(0, 2), [
+      'CORE_CHAINCODE_LOGGING_LEVEL=warning',
+      'CORE_CHAINCODE_LOGGING_SHIM=error',
+    ]);
+  });
+
   it('expands Fabric’s image variables', () => {
     assert.equal(
       expandImageName('$(DOCKER_NS)/fabric-baseos:$(TWO_DIGIT_VERSION)'),

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import {
+  chaincodeLogLevel,
   ConfigError,
   inject,
   injectable,
@@ -51,11 +52,6 @@ function providedLibraries(): Record<string, string> {
     'fabric-shim': dirname(req.resolve('fabric-shim/package.json')),
     'fabric-contract-api': dirname(req.resolve('fabric-contract-api/package.json')),
   };
-}
-
-/** Fabric's log level words to the shim's (`warning` is spelled `warn` there). */
-function shimLevel(level: string | undefined): string | undefined {
-  return level === undefined ? undefined : level.toLowerCase() === 'warning' ? 'warn' : level;
 }
 
 function optionsFrom(config: PeerConfig, context: PluginContext): InprocessRuntimeOptions {
@@ -159,10 +155,10 @@ export class InprocessVmProvider implements VmProvider {
     this.chaincodeEnv = {
       ...(options.localMspId ? { CORE_PEER_LOCALMSPID: options.localMspId } : {}),
       ...(options.logLevel
-        ? { CORE_CHAINCODE_LOGGING_LEVEL: shimLevel(options.logLevel) ?? '' }
+        ? { CORE_CHAINCODE_LOGGING_LEVEL: chaincodeLogLevel(options.logLevel) }
         : {}),
       ...(options.shimLogLevel
-        ? { CORE_CHAINCODE_LOGGING_SHIM: shimLevel(options.shimLogLevel) ?? '' }
+        ? { CORE_CHAINCODE_LOGGING_SHIM: chaincodeLogLevel(options.shimLogLevel) }
         : {}),
     };
     this.stopGraceMs = options.stopGraceMs ?? 5000;

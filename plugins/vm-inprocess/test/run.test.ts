@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { stripVTControlCharacters } from 'node:util';
 import { recordingLoggers } from '@fabric-peer/testkit';
 import type { InprocessInstance, InprocessVmProvider } from '../src/index.js';
 import {
@@ -115,6 +116,60 @@ for (const prewarm of [true, false]) {
         lines.some((r) => r.level === 'info' && r.msg.includes('Error: boom while starting')),
         JSON.stringify(lines),
       );
+    });
+  });
+}
+
+for (const prewarm of [true, false]) {
+  describe(`chaincode.logging.level reaches the shim (prewarm ${prewarm})`, () => {
+    let dir: string;
+    let peer: FakePeer;
+    before(async () => {
+      dir = await tempPeerDir();
+      peer = await FakePeer.start();
+      identity.certPem = (await tlsMaterial()).identity.certPem;
+    });
+    after(async () => {
+      await peer.close();
+      await removeDir(dir);
+    });
+
+    /** The chaincode's output lines over a registration and one transaction. */
+    async function outputAt(level: string, name: string): Promise<string[]> {
+      const logs = recordingLoggers();
+      const vm = runtime(join(dir, name), { prewarm, logLevel: level }, logs.factory);
+      try {
+        const pkg = await nodePackage(name, SHIM_CHAINCODE);
+        const instance = await vm.build(pkg.packageId, pkg);
+        const registered = peer.nextRegistration();
+        await instance.start({ address: peer.address });
+        const reg = await registered;
+        assert.equal((await peer.invoke(reg, ['ping', 'a'], identity)).status, 200);
+        await instance.stop();
+        return logs.records.filter((r) => r.module === `chaincode.${name}`).map((r) => r.msg);
+      } finally {
+        await vm.close();
+      }
+    }
+
+    it('logs the shim’s info lines at info, and none at warning or warn', async () => {
+      const info = await outputAt('info', 'loginfo_1.0');
+      assert.ok(
+        info.some((line) => /Calling chaincode Invoke\(\) succeeded/.test(line)),
+        JSON.stringify(info),
+      );
+      for (const [level, name] of [
+        ['warning', 'logwarning_1.0'],
+        ['WARN', 'logwarn_1.0'],
+      ] as const) {
+        const quiet = await outputAt(level, name);
+        assert.deepEqual(
+          // winston colours the level word.
+          quiet.filter((line) => /\binfo\b/.test(stripVTControlCharacters(line))),
+          [],
+          `no info line at ${level}`,
+        );
+      }
     });
   });
 }

@@ -43,6 +43,16 @@ export interface ChaincodeServerInfo {
   };
 }
 
+/**
+ * A `chaincode.logging.level` / `.shim` value as chaincode shims read it from
+ * CORE_CHAINCODE_LOGGING_LEVEL / _SHIM. Fabric's core.yaml accepts `warn` for `warning`, but the
+ * Node and Java shims know only `warning` and take any word they do not know for info. Other
+ * values pass unchanged, as Fabric passes them.
+ */
+export function chaincodeLogLevel(level: string): string {
+  return level.trim().toLowerCase() === 'warn' ? 'warning' : level;
+}
+
 /** One built chaincode, ready to run. */
 export interface ChaincodeInstance {
   /** Starts the chaincode, which then connects to `peer`. Not called for a chaincode server. */
