@@ -87,9 +87,12 @@ const { freePort } = await import('@fabric-peer/testkit');
 const { buildProposal } = await import('@fabric-peer/channel/test-support');
 
 const CHAINCODE = 'bench';
+// The chaincode logs at warning as the peer does (fabric-shim otherwise writes a line per
+// transaction, which the peer reads and drops).
+const CHAINCODE_LOG_LEVEL = 'warning';
 const peer = await PeerHarness.start({
   ...harnessOptions,
-  set: { ...harnessOptions.set, ...SET },
+  set: { 'chaincode.logging.level': CHAINCODE_LOG_LEVEL, ...harnessOptions.set, ...SET },
   logSpec: 'warning',
 });
 // An interrupted run still stops the peer, and with it the chaincode it launched.
@@ -185,6 +188,7 @@ function startServer() {
     address: remote.address,
     chaincodeId: remote.packageId,
     dir: ASSET_CHAINCODE_DIR,
+    logLevel: CHAINCODE_LOG_LEVEL,
   });
 }
 async function deployRemote() {

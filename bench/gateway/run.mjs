@@ -492,6 +492,8 @@ try {
     batchTimeout: BATCH_TIMEOUT,
     maxMessageCount: MAX_MESSAGE_COUNT,
     logSpec: 'warning',
+    // The chaincodes log at warning too (fabric-shim otherwise writes a line per transaction).
+    set: { 'chaincode.logging.level': 'warning' },
   });
   if (!net.tls) throw new Error('the network runs without TLS');
   await deployWithLifecycle(net, {

@@ -17,8 +17,12 @@ export interface ChaincodeProcess {
   stop(): Promise<void>;
 }
 
-function run(args: string[]): ChaincodeProcess {
-  const child = spawn(process.execPath, [shimCli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function run(args: string[], logLevel?: string): ChaincodeProcess {
+  const env = logLevel ? { ...process.env, CORE_CHAINCODE_LOGGING_LEVEL: logLevel } : process.env;
+  const child = spawn(process.execPath, [shimCli, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
   const chunks: string[] = [];
   child.stdout.on('data', (c: Buffer) => chunks.push(c.toString()));
   child.stderr.on('data', (c: Buffer) => chunks.push(c.toString()));
@@ -56,14 +60,19 @@ export function startChaincodeServer(options: {
   readonly address: string;
   readonly chaincodeId: string;
   readonly dir: string;
+  /** CORE_CHAINCODE_LOGGING_LEVEL, as an operator sets it; default: the shim's (info). */
+  readonly logLevel?: string;
 }): ChaincodeProcess {
-  return run([
-    'server',
-    '--chaincode-address',
-    options.address,
-    '--chaincode-id',
-    options.chaincodeId,
-    '--module-path',
-    options.dir,
-  ]);
+  return run(
+    [
+      'server',
+      '--chaincode-address',
+      options.address,
+      '--chaincode-id',
+      options.chaincodeId,
+      '--module-path',
+      options.dir,
+    ],
+    options.logLevel,
+  );
 }
