@@ -18,8 +18,8 @@ import { InprocessRuntimeError, messageOf } from './errors.js';
 import { LineSplitter } from './lines.js';
 import type { ZygotePool } from './zygote-pool.js';
 
-/** Ends a chaincode process whose peer is gone (see orphan-guard.cts). */
-const ORPHAN_GUARD = fileURLToPath(new URL('./orphan-guard.cjs', import.meta.url));
+/** Set-up of a chaincode process started without a pre-warmed one (see preload.cts). */
+const PRELOAD = fileURLToPath(new URL('./preload.cjs', import.meta.url));
 
 /** What an instance needs from its runtime. */
 export interface InstanceContext {
@@ -166,15 +166,11 @@ export class InprocessInstance implements ChaincodeInstance {
     cwd: string,
   ): Promise<ChildProcess> {
     return new Promise((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        ['--require', ORPHAN_GUARD, ...nodeArgs, script, ...args],
-        {
-          cwd,
-          env,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
+      const child = spawn(process.execPath, ['--require', PRELOAD, ...nodeArgs, script, ...args], {
+        cwd,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       child.once('error', reject);
       child.once('spawn', () => {
         child.off('error', reject);

@@ -1,5 +1,5 @@
 /**
- * Loaded into every chaincode process this runtime starts (`--require`, and by the pre-warmed
+ * Loaded into every chaincode process this runtime starts (by preload.cts, and by the pre-warmed
  * process before it becomes the chaincode): the process ends when the peer that started it is
  * gone. A peer killed with SIGKILL cannot stop its chaincodes, and a chaincode left behind keeps
  * logging into the closed pipe, failing, and logging that failure, without end.

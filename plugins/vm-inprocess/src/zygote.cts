@@ -10,6 +10,8 @@
 import Module = require('node:module');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import path = require('node:path');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import quiet = require('./quiet-loggers.cjs');
 
 interface RunMessage {
   type: 'run';
@@ -145,6 +147,8 @@ process.on('disconnect', () => {
 require('./orphan-guard.cjs');
 
 const before = listenersNow();
+// The same libraries preload() loads, resolved from here.
+quiet.quietLoggersFor(__dirname);
 preload();
 detachListeners(before);
 process.send?.({ type: 'ready' });

@@ -1,0 +1,11 @@
+/**
+ * Loaded (`--require`) into every chaincode process this runtime starts without a pre-warmed
+ * process, before the chaincode: what the pre-warmed process (zygote.cts) sets up for itself.
+ * The process starts in the chaincode's folder.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import quiet = require('./quiet-loggers.cjs');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require('./orphan-guard.cjs');
+
+quiet.quietLoggersFor(process.cwd());
