@@ -99,6 +99,8 @@ function reattachOnLibraryLoad(script: string): void {
 
 function becomeChaincode(msg: RunMessage): void {
   process.chdir(msg.cwd);
+  // A chaincode may bring its own copies of the libraries preloaded here.
+  quiet.quietLoggersFor(msg.cwd);
   for (const [key, value] of Object.entries(msg.env)) process.env[key] = value;
   process.argv = [process.execPath, msg.script, ...msg.args];
   // yargs' singleton parsed process.argv when it was first required.
