@@ -4,6 +4,7 @@
  */
 import { request as plainRequest } from 'node:http';
 import { request as tlsRequest, type RequestOptions as TlsRequestOptions } from 'node:https';
+import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 
 /** A port held by a listener on 127.0.0.1 until `close` is called. */
@@ -30,11 +31,43 @@ export async function occupyPort(): Promise<HeldPort> {
   };
 }
 
+/** Lowest port {@link freePort} picks (below it: well-known services' registered ports). */
+const FIRST_PICKED = 10_000;
+
+/** Lowest port the kernel hands out for outgoing connections and port-0 listeners. */
+function ephemeralLow(): number {
+  try {
+    const low = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
+    );
+    return Number.isInteger(low) && low > FIRST_PICKED + 1000 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+function bindable(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen({ host: '127.0.0.1', port, exclusive: true }, () =>
+      server.close(() => resolve(true)),
+    );
+  });
+}
+
 /**
- * A port on 127.0.0.1 that was free a moment ago (from a throwaway listener). Another process may
- * take it before the test binds it; a tiny race, acceptable in tests.
+ * A port on 127.0.0.1 that was free a moment ago. It is picked at random below the ephemeral
+ * range: a port the system chose (port 0) is soon handed out again, to the outgoing connections
+ * of the many tests running at once, and a server started on it then fails with EADDRINUSE. Only
+ * another test's pick can still take it first, one chance in thousands.
  */
 export async function freePort(): Promise<number> {
+  const high = ephemeralLow();
+  for (let tries = 0; tries < 20; tries++) {
+    const port = FIRST_PICKED + Math.floor(Math.random() * (high - FIRST_PICKED));
+    if (await bindable(port)) return port;
+  }
   const held = await occupyPort();
   await held.close();
   return held.port;
