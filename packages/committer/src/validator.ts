@@ -195,6 +195,16 @@ export class TxValidator {
   /** Validates `block` under `bundle` (its verification already done). */
   async validate(block: common.IBlock, bundle: ChannelConfigBundle): Promise<BlockValidation> {
     const envelopes = block.data?.data ?? [];
+    try {
+      // One bulk read (CouchDB) instead of a request per key-level policy lookup below.
+      await this.#o.ledger.preloadBlockState(block);
+    } catch (err) {
+      // The lookups themselves read the database and report what is wrong with it.
+      this.#o.logger?.warn('could not preload the state the block touches', {
+        block: Number(block.header?.number ?? 0),
+        error: messageOf(err),
+      });
+    }
     const qe = await this.#o.ledger.newQueryExecutor();
     const ctx: BlockContext = {
       // A fresh view per attempt: plugins keep per-block state keyed by it, so a retried block

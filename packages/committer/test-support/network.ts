@@ -4,7 +4,12 @@
  * test `_lifecycle` reader, DefaultValidation as `vscc`, and helpers to define chaincodes.
  */
 import { join } from 'node:path';
-import type { Logger, StateDatabaseProvider, ValidationPlugin } from '@fabric-peer/api';
+import type {
+  Logger,
+  StateDatabaseProvider,
+  ValidationPlugin,
+  VersionedDB,
+} from '@fabric-peer/api';
 import type { Channel } from '@fabric-peer/channel';
 import { ChannelManager } from '@fabric-peer/channel';
 import {
@@ -64,9 +69,33 @@ export function levelDbProvider(dir: string): StateDatabaseProvider {
   );
 }
 
+/**
+ * LevelDB presented as a remote database (`remote: true`, as CouchDB's): the committer then loads
+ * each block's keys in bulk before validating it, and validation reads what was loaded.
+ */
+function asRemote(provider: StateDatabaseProvider): StateDatabaseProvider {
+  const remote = (db: VersionedDB): VersionedDB =>
+    new Proxy(db, {
+      get: (target, prop) => {
+        if (prop === 'remote') return true;
+        const v = Reflect.get(target, prop) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  return {
+    name: provider.name,
+    open: async (channelId) => remote(await provider.open(channelId)),
+    drop: (channelId) => provider.drop(channelId),
+    close: () => provider.close(),
+  };
+}
+
 export interface FixtureOptions {
-  /** The state database: in memory (default) or LevelDB. */
-  readonly database?: 'memory' | 'leveldb';
+  /**
+   * The state database: in memory (default), LevelDB, or LevelDB as if it were remote (bulk loads
+   * before validation, see {@link asRemote}).
+   */
+  readonly database?: 'memory' | 'leveldb' | 'leveldb-as-remote';
   readonly applicationCapabilities?: TestNetworkOptions['applicationCapabilities'];
   readonly logger?: Logger;
   /** More committer options (pool, private data, ...). */
@@ -85,7 +114,11 @@ export async function openCommitterFixture(
       : {},
   );
   const provider =
-    options.database === 'leveldb' ? levelDbProvider(net.dir) : memoryStateDatabaseProvider();
+    options.database === 'leveldb'
+      ? levelDbProvider(net.dir)
+      : options.database === 'leveldb-as-remote'
+        ? asRemote(levelDbProvider(net.dir))
+        : memoryStateDatabaseProvider();
   // The channel's MSPs are the X.509 MSP, kept here so tests can read their counters.
   const msps: Msp[] = [];
   const ledgers = await openLedgerManager({

@@ -117,6 +117,36 @@ describe('MVCC validation and the update batch', () => {
     assert.ok(singles > 0, 'the reads still go through getState (served from the bulk cache)');
   });
 
+  it("loads a block's keys before validation from a remote database only, once per key", async () => {
+    for (const remote of [true, false]) {
+      await env.closeAll();
+      const loads: string[][] = [];
+      ledger = await env.open({
+        wrapState: (db) =>
+          delegatingDb(db, {
+            remote,
+            loadCommittedVersions: (keys) => {
+              loads.push(keys.map((k) => `${k.namespace}/${k.key}`));
+              return db.loadCommittedVersions!(keys);
+            },
+          }),
+      });
+      chain = ChainBuilder.after((await ledger.getBlockByNumber(0))!);
+      const r1 = await simulate(async (sim) => {
+        await sim.getState('cc', 'a');
+        await sim.setState('cc', 'b', utf8('3'));
+      });
+      const r2 = await simulate(async (sim) => {
+        await sim.setState('cc', 'b', utf8('4'));
+        await sim.setStateMetadata('cc', 'c', new Map([['x', utf8('y')]]));
+      });
+      // A transaction that does not decode is left to validation.
+      const block = chain.block([endorserTx(r1.pub), endorserTx(r2.pub), utf8('not a tx')]);
+      await ledger.preloadBlockState(block);
+      assert.deepEqual(loads, remote ? [['cc/a', 'cc/b', 'cc/c']] : [], `remote ${remote}`);
+    }
+  });
+
   it('accepts reads at the committed version and refuses stale ones', async () => {
     await put({ a: '1' });
     const stale = await simulate(async (sim) => {

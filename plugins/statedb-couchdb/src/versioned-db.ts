@@ -196,6 +196,8 @@ export async function dropChannel(inst: CouchInstance, channel: string): Promise
 
 /** A handle on a channel's state in CouchDB. */
 export class CouchDbVersionedDB implements VersionedDB {
+  /** Every uncached read is an HTTP request: the committer loads a block's keys in bulk first. */
+  readonly remote = true;
   readonly #s: ChannelState;
   readonly #inst: CouchInstance;
   readonly #channel: string;
@@ -319,6 +321,13 @@ export class CouchDbVersionedDB implements VersionedDB {
       let ns = committed.get(namespace);
       if (ns === undefined) committed.set(namespace, (ns = new Map<string, Committed>()));
       if (ns.has(key)) continue;
+      // Loaded since the last commit (the committer loads a block's keys before validating it,
+      // the ledger again for MVCC): still the committed state.
+      const loaded = this.#s.committed.get(namespace)?.get(key);
+      if (loaded !== undefined) {
+        ns.set(key, loaded);
+        continue;
+      }
       const cached = this.#inst.cache.get(this.#channel, namespace, key);
       if (cached !== undefined) {
         ns.set(key, { revision: cached.revision, value: cached.value, exists: true });

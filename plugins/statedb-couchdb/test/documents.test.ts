@@ -311,6 +311,42 @@ describe('revisions', () => {
     assert.deepEqual(show(await db.getState('cc', 'a')), { value: '2', version: h(2) });
   });
 
+  it('reads again only keys an earlier load since the last commit did not read', async (t) => {
+    const proxy = await startProxy(server.address);
+    t.after(() => proxy.close());
+    const { provider } = newProvider(proxy.address, { cacheSize: 0 });
+    t.after(() => provider.close());
+    const db = await provider.open(channelName('reload'));
+    assert.equal(db.remote, true, 'the committer loads a block in bulk before validating it');
+    await db.applyUpdates([put('cc', 'a', '1', h(1))], h(1));
+    const loadBodies = () =>
+      proxy.requests
+        .filter((r) => r.method === 'POST' && r.url.includes('/_all_docs'))
+        .map((r) => (JSON.parse(r.body) as { keys: string[] }).keys);
+    proxy.requests.length = 0;
+    // The committer before validation, then the ledger for MVCC with one more key.
+    await db.loadCommittedVersions?.([
+      { namespace: 'cc', key: 'a' },
+      { namespace: 'cc', key: 'absent' },
+    ]);
+    await db.loadCommittedVersions?.([
+      { namespace: 'cc', key: 'a' },
+      { namespace: 'cc', key: 'absent' },
+      { namespace: 'cc', key: 'new' },
+    ]);
+    assert.deepEqual(loadBodies(), [['a', 'absent'], ['new']]);
+    proxy.requests.length = 0;
+    assert.deepEqual(show(await db.getState('cc', 'a')), { value: '1', version: h(1) });
+    assert.equal(await db.getState('cc', 'absent'), undefined);
+    assert.equal(proxy.requests.length, 0, JSON.stringify(proxy.requests));
+    // A commit ends what was loaded: the next load reads the database again.
+    await db.applyUpdates([put('cc', 'absent', '2', h(2))], h(2));
+    proxy.requests.length = 0;
+    await db.loadCommittedVersions?.([{ namespace: 'cc', key: 'absent' }]);
+    assert.deepEqual(loadBodies(), [['absent']]);
+    assert.deepEqual(show(await db.getState('cc', 'absent')), { value: '2', version: h(2) });
+  });
+
   it('retries a document alone when its revision conflicts, as Fabric does', async () => {
     const { provider, records } = newProvider(server.address);
     const ch = channelName('conflict');

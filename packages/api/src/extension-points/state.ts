@@ -97,6 +97,13 @@ export interface VersionedDB {
    */
   loadCommittedVersions?(keys: readonly { namespace: string; key: string }[]): Promise<void>;
   /**
+   * True when every point read is a round trip to another process (CouchDB): the committer then
+   * has a block's keys loaded with {@link loadCommittedVersions} before it validates the block, so
+   * that the key-level policy lookups of validation read memory. Absent or false for an embedded
+   * database, where point reads are cheaper than decoding the block once more.
+   */
+  readonly remote?: boolean;
+  /**
    * Creates the indexes a chaincode package ships (`META-INF/statedb/<type>/indexes/*.json`, by
    * file name); optional (CouchDB). Rejects naming the files it could not use, after creating the
    * others; as in Fabric, the caller logs that and does not fail the deployment.

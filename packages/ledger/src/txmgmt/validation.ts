@@ -271,6 +271,18 @@ function refusedWrite(ctx: ValidationContext, rwset: TxRwSet): string | undefine
 async function preloadVersions(ctx: ValidationContext, txs: readonly Tx[]): Promise<void> {
   const db = ctx.state.db;
   if (db.loadCommittedVersions === undefined) return;
+  const keys = committedKeysOf(
+    ctx,
+    txs.map((tx) => tx.rwset),
+  );
+  if (keys.length > 0) await db.loadCommittedVersions(keys);
+}
+
+/** Every state key the read and write sets touch, once each (hashed keys in their namespace). */
+function committedKeysOf(
+  ctx: ValidationContext,
+  rwsets: readonly TxRwSet[],
+): { namespace: string; key: string }[] {
   const seen = new Set<string>();
   const keys: { namespace: string; key: string }[] = [];
   const add = (namespace: string, key: string): void => {
@@ -279,8 +291,8 @@ async function preloadVersions(ctx: ValidationContext, txs: readonly Tx[]): Prom
     seen.add(id);
     keys.push({ namespace, key });
   };
-  for (const tx of txs) {
-    for (const ns of tx.rwset.nsRwSets) {
+  for (const rwset of rwsets) {
+    for (const ns of rwset.nsRwSets) {
       for (const r of ns.kvRwSet.reads) add(ns.namespace, r.key);
       for (const w of ns.kvRwSet.writes) add(ns.namespace, w.key);
       for (const m of ns.kvRwSet.metadataWrites) add(ns.namespace, m.key);
@@ -292,6 +304,33 @@ async function preloadVersions(ctx: ValidationContext, txs: readonly Tx[]): Prom
       }
     }
   }
+  return keys;
+}
+
+/**
+ * Before a block is validated: where every read is a round trip (CouchDB, `remote`) and the
+ * database loads in bulk, reads the committed state of every key the block's endorser
+ * transactions touch in one go, so that the lookups of the validation that follows (key-level
+ * endorsement policies, then MVCC) are answered from memory instead of one request each. A
+ * transaction that does not decode is skipped: validation reports it. Nothing happens otherwise.
+ */
+export async function preloadBlockState(
+  ctx: ValidationContext,
+  envelopes: readonly Uint8Array[],
+): Promise<void> {
+  const db = ctx.state.db;
+  if (db.loadCommittedVersions === undefined || db.remote !== true) return;
+  const rwsets: TxRwSet[] = [];
+  for (const envBytes of envelopes) {
+    const decoded = decodeHeaders(envBytes);
+    if ('error' in decoded || decoded.chdr.type !== ENDORSER_TRANSACTION) continue;
+    try {
+      rwsets.push(decodeTxRwSet(chaincodeActionFromEnvelope(envBytes).results));
+    } catch {
+      continue;
+    }
+  }
+  const keys = committedKeysOf(ctx, rwsets);
   if (keys.length > 0) await db.loadCommittedVersions(keys);
 }
 
