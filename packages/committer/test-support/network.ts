@@ -73,11 +73,21 @@ export function levelDbProvider(dir: string): StateDatabaseProvider {
  * LevelDB presented as a remote database (`remote: true`, as CouchDB's): the committer then loads
  * each block's keys in bulk before validating it, and validation reads what was loaded.
  */
-function asRemote(provider: StateDatabaseProvider): StateDatabaseProvider {
+function asRemote(
+  provider: StateDatabaseProvider,
+  failures: { bulkLoads: number },
+): StateDatabaseProvider {
   const remote = (db: VersionedDB): VersionedDB =>
     new Proxy(db, {
       get: (target, prop) => {
         if (prop === 'remote') return true;
+        if (prop === 'loadCommittedVersions') {
+          return (keys: readonly { namespace: string; key: string }[]) => {
+            if (failures.bulkLoads <= 0) return target.loadCommittedVersions!(keys);
+            failures.bulkLoads--;
+            return Promise.reject(new Error('bulk load failed (the test made it fail)'));
+          };
+        }
         const v = Reflect.get(target, prop) as unknown;
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
@@ -96,6 +106,11 @@ export interface FixtureOptions {
    * before validation, see {@link asRemote}).
    */
   readonly database?: 'memory' | 'leveldb' | 'leveldb-as-remote';
+  /**
+   * With `leveldb-as-remote`: while `bulkLoads` is above 0, a bulk load fails and counts it down
+   * (the test sets it when it wants the next loads to fail).
+   */
+  readonly failures?: { bulkLoads: number };
   readonly applicationCapabilities?: TestNetworkOptions['applicationCapabilities'];
   readonly logger?: Logger;
   /** More committer options (pool, private data, ...). */
@@ -117,7 +132,7 @@ export async function openCommitterFixture(
     options.database === 'leveldb'
       ? levelDbProvider(net.dir)
       : options.database === 'leveldb-as-remote'
-        ? asRemote(levelDbProvider(net.dir))
+        ? asRemote(levelDbProvider(net.dir), options.failures ?? { bulkLoads: 0 })
         : memoryStateDatabaseProvider();
   // The channel's MSPs are the X.509 MSP, kept here so tests can read their counters.
   const msps: Msp[] = [];

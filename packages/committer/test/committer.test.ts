@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Counter, Gauge, Histogram, MetricLabels, MetricsProvider } from '@fabric-peer/api';
 
+import { recordingLoggers } from '@fabric-peer/testkit';
 import { CommitterError } from '../src/index.js';
 import {
   codeNames,
@@ -110,5 +111,40 @@ describe('committer', () => {
       assert.equal(err.code, 'COMMITTER_CLOSED');
       return true;
     });
+  });
+});
+
+describe('committer on a remote state database', () => {
+  it('validates and commits a block whose bulk load before validation failed, and says so', async () => {
+    const logs = recordingLoggers();
+    const failures = { bulkLoads: 0 };
+    const f = await openCommitterFixture({
+      database: 'leveldb-as-remote',
+      failures,
+      logger: logs.logger,
+    });
+    try {
+      await defineChaincode(f, 'mycc', policyReference('/Channel/Application/Endorsement'));
+      // The committer's load before validation fails; the ledger's for MVCC works.
+      failures.bulkLoads = 1;
+      const { envelope } = await endorserTx({
+        channelId: f.net.channelId,
+        creator: f.net.identities.user,
+        endorsers: [f.net.identities.peer],
+        chaincode: 'mycc',
+        results: rwsetOf({ namespace: 'mycc', writes: [{ key: 'k', value: Uint8Array.of(1) }] }),
+      });
+      const done = await f.committer.commitBlock(await f.blocks.next([envelope]));
+      assert.deepEqual(codeNames(done.validationCodes), ['VALID']);
+      assert.equal(failures.bulkLoads, 0);
+      assert.ok(
+        logs.records.some(
+          (r) => r.level === 'warn' && r.msg === 'could not preload the state the block touches',
+        ),
+        JSON.stringify(logs.records.filter((r) => r.level === 'warn')),
+      );
+    } finally {
+      await f.close();
+    }
   });
 });
