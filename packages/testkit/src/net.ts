@@ -14,14 +14,14 @@ export interface HeldPort {
 }
 
 /**
- * A TCP listener on 127.0.0.1 (exclusive, on a port the system chooses) that holds the port, so
- * that binding it again fails with `EADDRINUSE`.
+ * A TCP listener on 127.0.0.1 (exclusive; on `port`, or one the system chooses) that holds the
+ * port, so that binding it again fails with `EADDRINUSE`. Rejects when `port` is taken.
  */
-export async function occupyPort(): Promise<HeldPort> {
+export async function occupyPort(port = 0): Promise<HeldPort> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => resolve());
+    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => resolve());
   });
   const addr = server.address();
   if (addr === null || typeof addr === 'string') throw new Error('no TCP address');
@@ -46,16 +46,6 @@ function ephemeralLow(): number {
   }
 }
 
-function bindable(port: number): Promise<boolean> {
-  const server = createServer();
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen({ host: '127.0.0.1', port, exclusive: true }, () =>
-      server.close(() => resolve(true)),
-    );
-  });
-}
-
 /**
  * A port on 127.0.0.1 that was free a moment ago. It is picked at random below the ephemeral
  * range: a port the system chose (port 0) is soon handed out again, to the outgoing connections
@@ -64,13 +54,14 @@ function bindable(port: number): Promise<boolean> {
  */
 export async function freePort(): Promise<number> {
   const high = ephemeralLow();
-  for (let tries = 0; tries < 20; tries++) {
-    const port = FIRST_PICKED + Math.floor(Math.random() * (high - FIRST_PICKED));
-    if (await bindable(port)) return port;
+  for (let tries = 0; ; tries++) {
+    const pick = FIRST_PICKED + Math.floor(Math.random() * (high - FIRST_PICKED));
+    // After 20 taken picks, one the system chooses.
+    const held = await occupyPort(tries < 20 ? pick : 0).catch(() => undefined);
+    if (held === undefined) continue;
+    await held.close();
+    return held.port;
   }
-  const held = await occupyPort();
-  await held.close();
-  return held.port;
 }
 
 /** Tries a TCP connection: resolves `'connected'` or the error code (`ECONNREFUSED`, ...). */
