@@ -9,8 +9,9 @@
 //             the envelope signed and Submitted, then CommitStatus awaited: a transaction counts only
 //             once it is committed VALID; anything else is a failure.
 // It then says `done` (so the parent can read every process's CPU before anything else happens) and,
-// when asked, sends the latencies. `signer`: `noble` is the library's own newPrivateKeySigner (pure
-// JavaScript ECDSA, what applications use); `native` an application-supplied signer on node:crypto.
+// when asked, sends the latencies. `signer`: `native` (the default of run.mjs) is an
+// application-supplied signer on node:crypto, through the library's public Signer option; `noble`
+// the library's own newPrivateKeySigner (pure-JavaScript ECDSA).
 import { createPrivateKey, sign as cryptoSign } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
