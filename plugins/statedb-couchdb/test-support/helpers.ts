@@ -3,12 +3,14 @@ import type {
   Height,
   StateIterator,
   StateUpdate,
+  VersionedDB,
   VersionedKV,
   VersionedValue,
 } from '@fabric-peer/api';
 import { recordingLoggers, type LogRecord } from '@fabric-peer/testkit';
 import { CouchDbStateProvider } from '../src/index.js';
 import { couchConfig, type CouchTestOptions } from './config.js';
+import { startProxy, type TestProxy } from './proxy.js';
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const dec = (b: Uint8Array | undefined): string | undefined =>
@@ -72,6 +74,23 @@ export function newProvider(
     provider: new CouchDbStateProvider(couchConfig(address, options), logs.factory),
     records: logs.records,
   };
+}
+
+/**
+ * A channel's state opened through a recording proxy in front of the server at `target`; the
+ * provider and the proxy are closed after the test.
+ */
+export async function openThroughProxy(
+  t: { after(fn: () => unknown): void },
+  target: string,
+  channel: string,
+  options: CouchTestOptions = {},
+): Promise<{ proxy: TestProxy; db: VersionedDB }> {
+  const proxy = await startProxy(target);
+  t.after(() => proxy.close());
+  const { provider } = newProvider(proxy.address, options);
+  t.after(() => provider.close());
+  return { proxy, db: await provider.open(channel) };
 }
 
 /** A channel name unique to the run. */

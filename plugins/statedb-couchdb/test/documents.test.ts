@@ -11,12 +11,12 @@ import {
   enc,
   h,
   newProvider,
+  openThroughProxy,
   put,
   raw,
   show,
 } from '../test-support/helpers.js';
 import { startPouchDbServer, type TestCouchServer } from '@fabric-peer/testkit';
-import { startProxy } from '../test-support/proxy.js';
 
 let server: TestCouchServer;
 before(async () => {
@@ -212,11 +212,9 @@ describe('channels and namespaces', () => {
 
 describe('state cache', () => {
   it('serves cached keys without asking CouchDB, and keeps them current at commit', async (t) => {
-    const proxy = await startProxy(server.address);
-    t.after(() => proxy.close());
-    const { provider } = newProvider(proxy.address, { cacheSize: 1 });
-    t.after(() => provider.close());
-    const db = await provider.open(channelName('cache'));
+    const { proxy, db } = await openThroughProxy(t, server.address, channelName('cache'), {
+      cacheSize: 1,
+    });
     await db.applyUpdates(
       [put('cc', 'k', '{"v":1}', h(1)), put('cc', 'b', 'bin', h(1, 1))],
       h(1, 1),
@@ -244,11 +242,9 @@ describe('state cache', () => {
   });
 
   it('always caches _lifecycle and lscc; user namespaces only with cacheSize > 0', async (t) => {
-    const proxy = await startProxy(server.address);
-    t.after(() => proxy.close());
-    const { provider } = newProvider(proxy.address, { cacheSize: 0 });
-    t.after(() => provider.close());
-    const db = await provider.open(channelName('nocache'));
+    const { proxy, db } = await openThroughProxy(t, server.address, channelName('nocache'), {
+      cacheSize: 0,
+    });
     await db.applyUpdates(
       [put('_lifecycle', 'namespaces/fields/cc/Sequence', 'x', h(1)), put('cc', 'k', 'v', h(1, 1))],
       h(1, 1),
@@ -279,11 +275,9 @@ describe('revisions', () => {
   });
 
   it('uses the revisions loadCommittedVersions read, and loads missing ones with _all_docs', async (t) => {
-    const proxy = await startProxy(server.address);
-    t.after(() => proxy.close());
-    const { provider } = newProvider(proxy.address, { cacheSize: 0 });
-    t.after(() => provider.close());
-    const db = await provider.open(channelName('load'));
+    const { proxy, db } = await openThroughProxy(t, server.address, channelName('load'), {
+      cacheSize: 0,
+    });
     await db.applyUpdates([put('cc', 'a', '1', h(1)), put('cc', 'b', '{"b":1}', h(1, 1))], h(1, 1));
     proxy.requests.length = 0;
     await db.loadCommittedVersions?.([
@@ -312,11 +306,9 @@ describe('revisions', () => {
   });
 
   it('reads again only keys an earlier load since the last commit did not read', async (t) => {
-    const proxy = await startProxy(server.address);
-    t.after(() => proxy.close());
-    const { provider } = newProvider(proxy.address, { cacheSize: 0 });
-    t.after(() => provider.close());
-    const db = await provider.open(channelName('reload'));
+    const { proxy, db } = await openThroughProxy(t, server.address, channelName('reload'), {
+      cacheSize: 0,
+    });
     assert.equal(db.remote, true, 'the committer loads a block in bulk before validating it');
     await db.applyUpdates([put('cc', 'a', '1', h(1))], h(1));
     const loadBodies = () =>
@@ -395,11 +387,9 @@ describe('revisions', () => {
   });
 
   it('writes in _bulk_docs batches of maxBatchUpdateSize, savepoint last', async (t) => {
-    const proxy = await startProxy(server.address);
-    t.after(() => proxy.close());
-    const { provider } = newProvider(proxy.address, { maxBatchUpdateSize: 3 });
-    t.after(() => provider.close());
-    const db = await provider.open(channelName('batch'));
+    const { proxy, db } = await openThroughProxy(t, server.address, channelName('batch'), {
+      maxBatchUpdateSize: 3,
+    });
     proxy.requests.length = 0;
     const updates = Array.from({ length: 10 }, (_, i) => put('cc', `k${i}`, `{"i":${i}}`, h(1, i)));
     await db.applyUpdates([...updates, put('other', 'x', 'y', h(1, 10))], h(1, 10));

@@ -7,9 +7,17 @@ import { after, before, describe, it } from 'node:test';
 import { freePort, silentLoggers } from '@fabric-peer/testkit';
 import { CouchDbError, CouchDbHealthChecker } from '../src/index.js';
 import { couchConfig } from '../test-support/config.js';
-import { channelName, drain, h, newProvider, put, raw } from '../test-support/helpers.js';
+import {
+  channelName,
+  drain,
+  h,
+  newProvider,
+  openThroughProxy,
+  put,
+  raw,
+} from '../test-support/helpers.js';
 import { startPouchDbServer, type TestCouchServer } from '@fabric-peer/testkit';
-import { startProxy, startSilentServer } from '../test-support/proxy.js';
+import { startSilentServer } from '../test-support/proxy.js';
 
 function isUnreachable(address: string) {
   return (e: unknown): boolean => {
@@ -81,11 +89,9 @@ describe('a live server', () => {
   });
 
   it('retries 5xx answers maxRetries times, then reports the last', async (t) => {
-    const proxy = await startProxy(server.address);
-    t.after(() => proxy.close());
-    const { provider } = newProvider(proxy.address, { maxRetries: 2 });
-    t.after(() => provider.close());
-    const db = await provider.open(channelName('fail'));
+    const { proxy, db } = await openThroughProxy(t, server.address, channelName('fail'), {
+      maxRetries: 2,
+    });
     // Fails once, then works: the caller sees nothing.
     let failures = 1;
     proxy.failWith = (r) => (r.url.includes('/_bulk_docs') && failures-- > 0 ? 503 : undefined);

@@ -9,9 +9,19 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { VersionedDB } from '@fabric-peer/api';
 import { CouchDbError, type CouchDbStateProvider } from '../src/index.js';
-import { channelName, dec, del, drain, h, newProvider, put, raw } from '../test-support/helpers.js';
+import {
+  channelName,
+  dec,
+  del,
+  drain,
+  h,
+  newProvider,
+  openThroughProxy,
+  put,
+  raw,
+} from '../test-support/helpers.js';
 import { startPouchDbServer, type TestCouchServer } from '@fabric-peer/testkit';
-import { startProxy, type TestProxy } from '../test-support/proxy.js';
+import type { TestProxy } from '../test-support/proxy.js';
 
 const MARBLES = 25;
 const id = (i: number) => `marble${String(i).padStart(2, '0')}`;
@@ -257,12 +267,10 @@ function addBookmarks(proxy: TestProxy): void {
 
 describe('rich queries on a server with _find bookmarks (as Apache CouchDB)', () => {
   it('passes CouchDB’s bookmarks through, as Fabric does', async (t) => {
-    const proxy = await startProxy(server.address);
-    t.after(() => proxy.close());
+    const { proxy, db: cdb } = await openThroughProxy(t, server.address, channel, {
+      internalQueryLimit: 4,
+    });
     addBookmarks(proxy);
-    const p = newProvider(proxy.address, { internalQueryLimit: 4 });
-    t.after(() => p.provider.close());
-    const cdb = await p.provider.open(channel);
     // Without pagination: internal batches follow the server's bookmarks.
     const all = await drain(await cdb.executeQuery!('marbles', MARBLE_QUERY));
     assert.deepEqual(
