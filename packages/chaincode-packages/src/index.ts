@@ -58,4 +58,5 @@ export {
   type TarEntryType,
   type TarInput,
 } from './tar.js';
+export { STATEDB_ARTIFACTS_DIR, statedbArtifacts } from './statedb-artifacts.js';
 export { fileSystemPathOf } from './config.js';
