@@ -198,6 +198,8 @@ export async function dropChannel(inst: CouchInstance, channel: string): Promise
 export class CouchDbVersionedDB implements VersionedDB {
   /** Every uncached read is an HTTP request: the committer loads a block's keys in bulk first. */
   readonly remote = true;
+  /** Chaincode packages' `META-INF/statedb/couchdb/` indexes are for this database. */
+  readonly indexType = 'couchdb';
   readonly #s: ChannelState;
   readonly #inst: CouchInstance;
   readonly #channel: string;

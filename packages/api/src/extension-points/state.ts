@@ -104,9 +104,16 @@ export interface VersionedDB {
    */
   readonly remote?: boolean;
   /**
-   * Creates the indexes a chaincode package ships (`META-INF/statedb/<type>/indexes/*.json`, by
-   * file name); optional (CouchDB). Rejects naming the files it could not use, after creating the
-   * others; as in Fabric, the caller logs that and does not fail the deployment.
+   * The folder of a chaincode package's `META-INF/statedb/` whose indexes this database takes
+   * (Fabric's IndexCapable.GetDBType: `couchdb`); present exactly when processIndexes is.
+   */
+  readonly indexType?: string;
+  /**
+   * Creates the indexes a chaincode package ships for `namespace` (the files of
+   * `META-INF/statedb/<indexType>/indexes/`, or of `.../collections/<c>/indexes/` for a
+   * collection's private namespace), keyed by their path in the package; optional (CouchDB).
+   * Rejects naming the files it could not use, after creating the others; as in Fabric, the
+   * caller logs that and does not fail the deployment.
    */
   processIndexes?(namespace: string, files: ReadonlyMap<string, Uint8Array>): Promise<void>;
   /**

@@ -8,3 +8,8 @@ export {
   type KvLedger,
   type KvLedgerOptions,
 } from './kv-ledger.js';
+export {
+  deployChaincodeIndexes,
+  type IndexDeployment,
+  type IndexedChaincode,
+} from './chaincode-indexes.js';

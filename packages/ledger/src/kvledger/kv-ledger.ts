@@ -17,6 +17,11 @@ import { Long, blockDataHash, common, protos } from '@fabric-peer/protos';
 import type { BlockIterator, BlockStore } from '../blockstore/types.js';
 import type { HistoryDB } from '../history/history-db.js';
 import { pvtDataMapOf, pvtEntriesOf } from '../pvtdatastore/entries.js';
+import {
+  deployChaincodeIndexes,
+  type IndexDeployment,
+  type IndexedChaincode,
+} from './chaincode-indexes.js';
 import type { PvtDataStore, PvtNsCollFilter, TxPvtData } from '../pvtdatastore/store.js';
 import {
   commitHashMetadata,
@@ -149,6 +154,20 @@ export interface KvLedger {
   commit(block: common.IBlock, options?: CommitOptions): Promise<CommitResult>;
   /** Calls `listener` after each committed block; returns the unsubscribe function. */
   onCommit(listener: BlockCommitListener): () => void;
+  /**
+   * The folder of a chaincode package's `META-INF/statedb/` whose indexes the state database
+   * takes (`couchdb`), or undefined when it takes none (LevelDB).
+   */
+  readonly indexType: string | undefined;
+  /**
+   * Creates the state-database indexes a deployed chaincode's package ships (Fabric's
+   * HandleChaincodeDeploy); `artifacts` are the package's `META-INF/statedb/` files by path. Never
+   * rejects for a bad index or an unreachable database: those are logged and reported.
+   */
+  deployChaincodeIndexes(
+    chaincode: IndexedChaincode,
+    artifacts: ReadonlyMap<string, Uint8Array>,
+  ): Promise<IndexDeployment>;
   close(): Promise<void>;
 }
 
@@ -292,6 +311,18 @@ class KvLedgerImpl implements KvLedger {
   onCommit(listener: BlockCommitListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  get indexType(): string | undefined {
+    return this.state.db.processIndexes !== undefined ? this.state.db.indexType : undefined;
+  }
+
+  async deployChaincodeIndexes(
+    chaincode: IndexedChaincode,
+    artifacts: ReadonlyMap<string, Uint8Array>,
+  ): Promise<IndexDeployment> {
+    this.assertOpen();
+    return deployChaincodeIndexes(this.state.db, chaincode, artifacts, this.logger);
   }
 
   private validationContext(): ValidationContext {

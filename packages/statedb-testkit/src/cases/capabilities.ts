@@ -135,6 +135,9 @@ export function capabilityTests(settings: SuiteSettings): void {
     );
     assert.equal(typeof db.executeQuery === 'function', caps.richQueries, 'executeQuery');
     assert.equal(typeof db.processIndexes === 'function', caps.indexes, 'processIndexes');
+    // The ledger picks the package's META-INF/statedb/<indexType>/ files by it.
+    if (caps.indexes) assert.match(db.indexType ?? '', /^[a-z0-9]+$/, 'indexType');
+    else assert.equal(db.indexType, undefined, 'indexType without processIndexes');
     return Promise.resolve();
   });
 
