@@ -102,10 +102,22 @@ export class PeerHarness {
     for (const [key, value] of Object.entries(options.set ?? {})) set(key, value);
     const configFile = join(net.dir, 'core.yaml');
     writeFileSync(configFile, doc.toString());
+    return PeerHarness.#run(net, configFile, options.logSpec ?? 'warning', {
+      address: `127.0.0.1:${peerPort}`,
+      operationsUrl: `http://127.0.0.1:${opsPort}`,
+      chaincodeAddress: `127.0.0.1:${ccPort}`,
+    });
+  }
 
+  static async #run(
+    net: TestNetwork,
+    configFile: string,
+    logSpec: string,
+    at: { address: string; operationsUrl: string; chaincodeAddress: string },
+  ): Promise<PeerHarness> {
     const logs: string[] = [];
     const logging = new LoggingSystem({
-      spec: options.logSpec ?? 'warning',
+      spec: logSpec,
       format: 'json',
       writer: { write: (chunk: string) => logs.push(chunk) },
     });
@@ -120,11 +132,21 @@ export class PeerHarness {
       net,
       node,
       logs,
-      `127.0.0.1:${peerPort}`,
+      at.address,
       configFile,
-      `http://127.0.0.1:${opsPort}`,
-      `127.0.0.1:${ccPort}`,
+      at.operationsUrl,
+      at.chaincodeAddress,
     );
+  }
+
+  /**
+   * Stops this peer (its files stay) and starts it again on the same configuration, as an
+   * operator's restart does; use the returned harness from then on.
+   */
+  async restart(logSpec = 'warning'): Promise<PeerHarness> {
+    this.#client.close();
+    await this.node.stop();
+    return PeerHarness.#run(this.net, this.configFile, logSpec, this);
   }
 
   /** A joined channel of the peer. */

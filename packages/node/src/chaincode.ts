@@ -34,6 +34,7 @@ import {
 } from '@fabric-peer/chaincode-packages';
 import { Contributions, selections, type ContributionRegistry } from '@fabric-peer/core';
 import {
+  ChaincodeIndexes,
   CollectionStore,
   createValidationInfoSource,
   Cscc,
@@ -63,6 +64,7 @@ export class ChaincodeService implements Service {
   #definitions: ChaincodeDefinitionSource | undefined;
   #validationInfo: ValidationInfoSource | undefined;
   #lifecycle: LifecycleDefinitions | undefined;
+  #indexes: ChaincodeIndexes | undefined;
   #collections: LifecycleCollections | undefined;
   #collectionStore: CollectionStore | undefined;
 
@@ -103,6 +105,12 @@ export class ChaincodeService implements Service {
     return this.#lifecycle;
   }
 
+  /** Deploys the state-database indexes of `_lifecycle` chaincode; only after start. */
+  get indexes(): ChaincodeIndexes {
+    if (!this.#indexes) throw new Error('chaincode support starts with the peer');
+    return this.#indexes;
+  }
+
   /** The chaincodes' collections, with implicit org collections; only after start. */
   get collections(): LifecycleCollections {
     if (!this.#collections) throw new Error('chaincode support starts with the peer');
@@ -137,6 +145,15 @@ export class ChaincodeService implements Service {
       userRunsChaincode: config.get('chaincode.mode') === 'dev',
       logger: loggers('lifecycle'),
     });
+    // Subscribed before the caches load, so that no change is missed.
+    const indexes = new ChaincodeIndexes({
+      definitions: lifecycle,
+      channels: this.channels.registry,
+      store: packages,
+      logger: loggers('lifecycle'),
+    });
+    indexes.start();
+    this.#indexes = indexes;
     lifecycle.start();
     this.#lifecycle = lifecycle;
     const legacy = new LegacyDefinitions({ store: legacyStore });
@@ -189,6 +206,7 @@ export class ChaincodeService implements Service {
   }
 
   async stop(): Promise<void> {
+    await this.#indexes?.stop();
     this.#lifecycle?.stop();
     await this.#support?.stop();
   }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ChaincodeError, createChaincodeDefinitions } from '@fabric-peer/chaincode';
+import { packageId as packageIdOf } from '@fabric-peer/chaincode-packages';
 import type { rwset } from '@fabric-peer/protos';
 import { kvrwset, protos } from '@fabric-peer/protos';
 import { silentLoggers } from '@fabric-peer/testkit';
@@ -456,5 +457,43 @@ describe('_lifecycle definitions', () => {
     } finally {
       qe.done();
     }
+  });
+  it('lists the chaincodes this peer can run, and reports each change', async () => {
+    const changes: string[] = [];
+    const stop = defs.onChange((channelId) => changes.push(channelId));
+    try {
+      const pkg = await nodePackage('runnable_1');
+      const id = packageIdOf('runnable_1', pkg);
+      const runnable = async () =>
+        (await defs.invocable(net.channelId)).find((c) => c.name === 'runnable');
+      await define(
+        { name: 'runnable', sequence: 1, collections: { config: [collection('c9')] } },
+        { Org1MSP: id },
+      );
+      assert.ok(changes.includes(net.channelId), 'a committed definition is a change');
+      assert.equal(await runnable(), undefined, 'its package is not installed');
+
+      changes.length = 0;
+      defs.packageInstalled(await store.install(pkg));
+      assert.deepEqual(changes, [net.channelId], 'an install is a change on every channel');
+      assert.deepEqual(await runnable(), {
+        name: 'runnable',
+        version: '1.0',
+        sequence: 1n,
+        packageId: id,
+        collections: ['c9'],
+      });
+
+      // Approved by Org2 only: not this peer's (Org1's) to run.
+      await define({ name: 'org2only', sequence: 1 }, { Org2MSP: id });
+      const names = (await defs.invocable(net.channelId)).map((c) => c.name);
+      assert.ok(names.includes('runnable') && !names.includes('org2only'), names.join());
+      assert.deepEqual(await defs.invocable('nosuchchannel'), []);
+    } finally {
+      stop();
+    }
+    changes.length = 0;
+    defs.packageInstalled(await store.install(await nodePackage('other_1')));
+    assert.deepEqual(changes, [], 'no calls after unsubscribing');
   });
 });

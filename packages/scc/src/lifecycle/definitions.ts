@@ -76,6 +76,19 @@ export interface LifecycleDefinitionsOptions {
   readonly logger?: Logger;
 }
 
+/**
+ * A chaincode this peer can run on a channel (Fabric's isChaincodeInvocable): its definition is
+ * committed, this org approved it, and the package it approved is installed here.
+ */
+export interface InvocableChaincode {
+  readonly name: string;
+  readonly version: string;
+  readonly sequence: bigint;
+  readonly packageId: string;
+  /** The definition's explicit collections, by name. */
+  readonly collections: readonly string[];
+}
+
 /** What the cache knows of a committed definition on a channel. */
 interface Derived {
   readonly definition: ChaincodeDefinition;
@@ -168,6 +181,7 @@ export class LifecycleDefinitions
   #unsubscribe: (() => void) | undefined;
   /** Installed packages by the hex hash of their `PackageID` StateData. */
   #installed: Map<string, InstalledPackageInfo> | undefined;
+  readonly #changeListeners = new Set<(channelId: string) => void>();
 
   constructor(private readonly options: LifecycleDefinitionsOptions) {
     this.#collection = implicitCollectionForOrg(options.localMspId);
@@ -195,6 +209,29 @@ export class LifecycleDefinitions
     const caches = [...this.#caches.values()];
     await Promise.all(caches.map((c) => c.loading));
     await Promise.all(caches.flatMap((c) => [...c.fetching.values()]));
+  }
+
+  /**
+   * Calls `listener` with a channel's id whenever what the cache knows of it may have changed: once
+   * it is loaded, after each block that writes `_lifecycle` or this org's approvals, and after a
+   * package is installed (for every channel). Returns the unsubscribe function.
+   */
+  onChange(listener: (channelId: string) => void): () => void {
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
+  }
+
+  #notify(channelId: string): void {
+    for (const listener of [...this.#changeListeners]) {
+      try {
+        listener(channelId);
+      } catch (err) {
+        this.options.logger?.error('a lifecycle change listener failed', {
+          channel: channelId,
+          error: messageOf(err),
+        });
+      }
+    }
   }
 
   #track(channel: Channel): void {
@@ -250,6 +287,7 @@ export class LifecycleDefinitions
     cache.backlog = undefined;
     for (const event of backlog) this.#apply(cache, event);
     cache.changed();
+    this.#notify(cache.channel.id);
   }
 
   /** The sequence the mirror holds for `name`, or undefined when it cannot be read. */
@@ -289,6 +327,7 @@ export class LifecycleDefinitions
     }
     if (!touched) return;
     cache.changed();
+    if (cache.loaded) this.#notify(cache.channel.id);
     // A definition committed whose approval this cache never saw (written before it loaded).
     for (const name of sequences) {
       const seq = this.#sequenceIn(cache, name);
@@ -318,6 +357,7 @@ export class LifecycleDefinitions
         qe.done();
       }
       cache.changed();
+      this.#notify(cache.channel.id);
     })()
       .catch((err: unknown) => {
         this.options.logger?.error('could not read an approval for the lifecycle cache', {
@@ -385,6 +425,7 @@ export class LifecycleDefinitions
 
   packageInstalled(info: InstalledPackageInfo): void {
     this.#installed?.set(hex(packageIdHash(info.packageId)), info);
+    for (const cache of this.#caches.values()) if (cache.loaded) this.#notify(cache.channel.id);
   }
 
   /**
@@ -604,18 +645,47 @@ export class LifecycleDefinitions
     throw new LifecycleError('LIFECYCLE_REFUSED', `no such collection '${collection}'`);
   }
 
+  /**
+   * The chaincodes this peer can run on `channelId`, by name (empty while the channel's cache is
+   * not loaded; a definition whose approval is still being read is left out until it is).
+   */
+  async invocable(channelId: string): Promise<InvocableChaincode[]> {
+    const cache = this.#caches.get(channelId);
+    if (cache === undefined || !cache.loaded) return [];
+    const out: InvocableChaincode[] = [];
+    for (const name of definedNames(cache)) {
+      let d: Derived | null;
+      try {
+        d = await this.#derive(cache, name);
+      } catch {
+        continue; // An unreadable definition runs nowhere (endorsementInfo says why).
+      }
+      if (d === null || d.unknown || !d.approved || !d.localPackage) continue;
+      if (d.packageHash === undefined) continue;
+      const installed = await this.#installedPackage(d.packageHash);
+      if (installed === undefined) continue;
+      const def = d.definition;
+      out.push({
+        name,
+        version: def.endorsementInfo.version ?? '',
+        sequence: def.sequence,
+        packageId: installed.packageId,
+        collections: (def.collections?.config ?? []).flatMap((c) => {
+          const collection = c.staticCollectionConfig?.name;
+          return collection ? [collection] : [];
+        }),
+      });
+    }
+    return out;
+  }
+
   /** Per channel, the committed definitions this org approved with `packageId` (Fabric's references). */
   async references(packageId: string): Promise<PackageReferences> {
     const hash = hex(packageIdHash(packageId));
     const out = new Map<string, { name: string; version: string }[]>();
     for (const [channelId, cache] of this.#caches) {
       if (!cache.loaded) continue;
-      const names: string[] = [];
-      for (const key of cache.pub.keys()) {
-        const m = SEQUENCE_KEY.exec(key);
-        if (m !== null) names.push(m[1] ?? '');
-      }
-      for (const name of names.sort()) {
+      for (const name of definedNames(cache)) {
         let d: Derived | null;
         try {
           d = await this.#derive(cache, name);
@@ -638,6 +708,16 @@ export class LifecycleDefinitions
     }
     return out;
   }
+}
+
+/** The chaincodes with a committed definition in a channel's mirror, sorted. */
+function definedNames(cache: ChannelCache): string[] {
+  const names: string[] = [];
+  for (const key of cache.pub.keys()) {
+    const m = SEQUENCE_KEY.exec(key);
+    if (m !== null) names.push(m[1] ?? '');
+  }
+  return names.sort();
 }
 
 /** The hash Fabric's cache keys installed packages by: SHA-256 of StateData{String: id}. */

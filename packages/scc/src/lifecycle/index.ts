@@ -9,8 +9,14 @@ export {
 export {
   LifecycleDefinitions,
   packageIdHash,
+  type InvocableChaincode,
   type LifecycleDefinitionsOptions,
 } from './definitions.js';
+export {
+  ChaincodeIndexes,
+  type ChaincodeIndexesEvent,
+  type ChaincodeIndexesOptions,
+} from './chaincode-indexes.js';
 export {
   createValidationInfoSource,
   type ValidationInfoSourcesOptions,

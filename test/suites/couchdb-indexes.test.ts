@@ -1,0 +1,239 @@
+/**
+ * CouchDB indexes shipped in a chaincode package (`META-INF/statedb/couchdb/...`) are created when
+ * the chaincode becomes runnable through `_lifecycle`, whichever comes last of install and
+ * definition commit, and again when the peer starts, as Fabric's peer does. A real peer, a real
+ * CouchDB-protocol server (pouchdb-server), the asset-transfer test chaincode on the in-process
+ * runtime. Transactions are committed straight to the ledger by the harness (no orderer here).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createChaincodePackage, packageId } from '@fabric-peer/chaincode-packages';
+import { ChaincodeService } from '@fabric-peer/node';
+import type { protos } from '@fabric-peer/protos';
+import { common, lifecycle } from '@fabric-peer/protos';
+import { startPouchDbServer, type TestCouchServer } from '@fabric-peer/testkit';
+import { ASSET_CHAINCODE_DIR } from '../helpers/asset-suite.js';
+import { PeerHarness, expectOk } from '../helpers/peer-harness.js';
+
+const enc = new TextEncoder();
+const OWNER_INDEX = {
+  index: { fields: ['Owner'] },
+  ddoc: 'indexOwnerDoc',
+  name: 'indexOwner',
+  type: 'json',
+};
+const COLLECTION_INDEX = {
+  index: { fields: ['secret'] },
+  ddoc: 'indexSecretDoc',
+  name: 'indexSecret',
+  type: 'json',
+};
+
+/** The asset-transfer chaincode with two indexes, one of them for collection `owners`. */
+function assetPackage(label: string): Promise<Buffer> {
+  return createChaincodePackage({
+    label,
+    type: 'node',
+    codeDir: ASSET_CHAINCODE_DIR,
+    files: {
+      'META-INF/statedb/couchdb/indexes/indexOwner.json': JSON.stringify(OWNER_INDEX),
+      'META-INF/statedb/couchdb/indexes/indexBroken.json': '{"index":',
+      'META-INF/statedb/couchdb/collections/owners/indexes/indexSecret.json':
+        JSON.stringify(COLLECTION_INDEX),
+    },
+  });
+}
+
+const ORG1_MEMBER: common.ISignaturePolicyEnvelope = {
+  rule: { nOutOf: { n: 1, rules: [{ signedBy: 0 }] } },
+  identities: [
+    {
+      principalClassification: common.MSPPrincipal.Classification.ROLE,
+      principal: common.MSPRole.encode({
+        mspIdentifier: 'Org1MSP',
+        role: common.MSPRole.MSPRoleType.MEMBER,
+      }).finish(),
+    },
+  ],
+};
+const COLLECTIONS: protos.ICollectionConfigPackage = {
+  config: [
+    {
+      staticCollectionConfig: {
+        name: 'owners',
+        memberOrgsPolicy: { signaturePolicy: ORG1_MEMBER },
+        requiredPeerCount: 0,
+        maximumPeerCount: 1,
+      },
+    },
+  ],
+};
+
+describe('CouchDB indexes from chaincode packages', { timeout: 300_000 }, () => {
+  let couch: TestCouchServer;
+  let peer: PeerHarness;
+
+  before(async () => {
+    couch = await startPouchDbServer();
+    peer = await PeerHarness.start({
+      couchDbAddress: couch.address,
+      applicationCapabilities: ['V2_0'],
+      logSpec: 'warning',
+    });
+    await peer.joinChannel();
+  });
+
+  after(async () => {
+    await peer?.stop();
+    await couch?.stop();
+  });
+
+  const indexes = () => peer.node.kernel.container.get(ChaincodeService).indexes;
+
+  /** The names of the JSON indexes of a namespace's database (none when it does not exist). */
+  async function couchIndexes(namespace: string): Promise<string[]> {
+    const db = encodeURIComponent(`${peer.net.channelId}_${namespace}`);
+    const res = await fetch(`${couch.url}/${db}/_index`);
+    if (res.status === 404) return [];
+    assert.equal(res.status, 200, `GET ${db}/_index`);
+    const body = (await res.json()) as { indexes: { name: string; type: string }[] };
+    return body.indexes
+      .filter((i) => i.type === 'json')
+      .map((i) => i.name)
+      .sort();
+  }
+
+  async function lifecycleCall(channelId: string, fn: string, args: Uint8Array) {
+    const { built, response } = await peer.propose({
+      channelId,
+      chaincode: '_lifecycle',
+      args: [enc.encode(fn), args],
+    });
+    expectOk(response, `_lifecycle ${fn}`);
+    return { built, response };
+  }
+
+  async function install(pkg: Uint8Array): Promise<void> {
+    await lifecycleCall(
+      '',
+      'InstallChaincode',
+      lifecycle.InstallChaincodeArgs.encode({ chaincodeInstallPackage: pkg }).finish(),
+    );
+  }
+
+  /** Approves (with `id`, installed or not) and commits the definition, sequence 1. */
+  async function define(name: string, id: string): Promise<void> {
+    const channelId = peer.net.channelId;
+    const admin = peer.net.identities.admin;
+    const approve = await lifecycleCall(
+      channelId,
+      'ApproveChaincodeDefinitionForMyOrg',
+      lifecycle.ApproveChaincodeDefinitionForMyOrgArgs.encode({
+        sequence: 1,
+        name,
+        version: '1.0',
+        collections: COLLECTIONS,
+        source: { localPackage: { packageId: id } },
+      }).finish(),
+    );
+    await peer.commit([await PeerHarness.envelopeOf(approve.built, approve.response, admin)]);
+    const commit = await lifecycleCall(
+      channelId,
+      'CommitChaincodeDefinition',
+      lifecycle.CommitChaincodeDefinitionArgs.encode({
+        sequence: 1,
+        name,
+        version: '1.0',
+        collections: COLLECTIONS,
+      }).finish(),
+    );
+    await peer.commit([await PeerHarness.envelopeOf(commit.built, commit.response, admin)]);
+  }
+
+  async function invoke(name: string, fn: string, args: string[]) {
+    const { built, response } = await peer.propose({
+      channelId: peer.net.channelId,
+      chaincode: name,
+      args: [fn, ...args],
+    });
+    return { built, response };
+  }
+
+  it('creates them when the package is installed after the definition is committed', async () => {
+    const pkg = await assetPackage('assets_1');
+    await define('assets', packageId('assets_1', pkg));
+    await indexes().idle();
+    assert.deepEqual(await couchIndexes('assets'), [], 'not runnable yet: not installed');
+
+    await install(pkg);
+    await indexes().idle();
+    assert.deepEqual(await couchIndexes('assets'), ['indexOwner']);
+    assert.deepEqual(await couchIndexes('assets$$powners'), ['indexSecret']);
+    // The broken file is reported and the deployment goes on.
+    const errors = peer.records().filter((r) => r['level'] === 'error');
+    assert.ok(
+      errors.some((r) => JSON.stringify(r).includes('indexBroken.json')),
+      JSON.stringify(errors),
+    );
+
+    // The chaincode runs, and a query that sorts on Owner (which CouchDB serves only from an
+    // index) answers in the index's order.
+    for (const [id, who] of [
+      ['a1', 'zoe'],
+      ['a2', 'bob'],
+      ['a3', 'mia'],
+    ] as const) {
+      const created = await invoke('assets', 'CreateAsset', [id, 'blue', '5', who, '100']);
+      expectOk(created.response, `CreateAsset ${id}`);
+      await peer.commit([
+        await PeerHarness.envelopeOf(created.built, created.response, peer.net.identities.admin),
+      ]);
+    }
+    const query = JSON.stringify({
+      selector: { Owner: { $gt: null } },
+      sort: [{ Owner: 'asc' }],
+      use_index: ['_design/indexOwnerDoc', 'indexOwner'],
+    });
+    const found = await invoke('assets', 'QueryAssets', [query]);
+    expectOk(found.response, 'QueryAssets sorted by Owner');
+    const owners = (
+      JSON.parse(Buffer.from(found.response.response!.payload!).toString()) as {
+        Record: { Owner: string };
+      }[]
+    ).map((r) => r.Record.Owner);
+    assert.deepEqual(owners, ['bob', 'mia', 'zoe']);
+  });
+
+  it('creates them when the definition is committed after the package is installed', async () => {
+    const pkg = await assetPackage('assets2_1');
+    await install(pkg);
+    await indexes().idle();
+    assert.deepEqual(await couchIndexes('assets2'), [], 'not defined yet');
+
+    const deployed: string[] = [];
+    const stopListening = indexes().onDeployed((e) => deployed.push(e.chaincode.name));
+    await define('assets2', packageId('assets2_1', pkg));
+    await indexes().idle();
+    stopListening();
+    assert.deepEqual(deployed, ['assets2'], 'once, for the chaincode that became runnable');
+    assert.deepEqual(await couchIndexes('assets2'), ['indexOwner']);
+    assert.deepEqual(await couchIndexes('assets2$$powners'), ['indexSecret']);
+  });
+
+  it('creates them again when the peer starts', async () => {
+    // An operator (or a CouchDB restore) removed an index.
+    const db = encodeURIComponent(`${peer.net.channelId}_assets2`);
+    const ddoc = encodeURIComponent('_design/indexOwnerDoc');
+    const removed = await fetch(`${couch.url}/${db}/_index/${ddoc}/json/indexOwner`, {
+      method: 'DELETE',
+    });
+    assert.equal(removed.status, 200, await removed.text());
+    assert.deepEqual(await couchIndexes('assets2'), []);
+
+    peer = await peer.restart();
+    await peer.node.kernel.container.get(ChaincodeService).lifecycle.ready();
+    await indexes().idle();
+    assert.deepEqual(await couchIndexes('assets2'), ['indexOwner']);
+    assert.deepEqual(await couchIndexes('assets'), ['indexOwner']);
+  });
+});
