@@ -17,9 +17,18 @@ import { repoRoot } from './paths.js';
 
 export const ASSET_CHAINCODE_DIR = join(repoRoot, 'test/fixtures/chaincode/asset-transfer');
 
-/** Installs and deploys (lscc) the test chaincode as `name`, committing the deploy. */
-export async function deployAssetChaincode(peer: PeerHarness, name: string): Promise<void> {
-  await peer.installLegacy(nodeDeploymentSpec({ name, version: '1.0', dir: ASSET_CHAINCODE_DIR }));
+/**
+ * Installs and deploys (lscc) the test chaincode as `name`, committing the deploy; `extra` files
+ * join its code package at their own paths (e.g. `META-INF/statedb/couchdb/indexes/...`).
+ */
+export async function deployAssetChaincode(
+  peer: PeerHarness,
+  name: string,
+  extra: Readonly<Record<string, string>> = {},
+): Promise<void> {
+  await peer.installLegacy(
+    nodeDeploymentSpec({ name, version: '1.0', dir: ASSET_CHAINCODE_DIR, extra }),
+  );
   const policy = common.SignaturePolicyEnvelope.encode(
     signaturePolicyFromString("OR('Org1MSP.member')"),
   ).finish();

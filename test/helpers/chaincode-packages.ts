@@ -40,12 +40,25 @@ function tarHeader(name: string, size: number): Buffer {
   return h;
 }
 
-/** A gzipped tar of `dir`'s files under `prefix/`, deterministic (fixed times and modes). */
-export function codeArchive(dir: string, prefix = 'src'): Uint8Array {
+/**
+ * A gzipped tar of `dir`'s files under `prefix/`, then `extra` files at their own paths (e.g.
+ * `META-INF/statedb/couchdb/indexes/...`), deterministic (fixed times and modes).
+ */
+export function codeArchive(
+  dir: string,
+  prefix = 'src',
+  extra: Readonly<Record<string, string>> = {},
+): Uint8Array {
   const parts: Buffer[] = [];
-  for (const file of filesOf(dir)) {
-    const data = readFileSync(join(dir, file));
-    parts.push(tarHeader(`${prefix}/${file.split('\\').join('/')}`, data.length), data);
+  const entries: [string, Buffer][] = [
+    ...filesOf(dir).map((file): [string, Buffer] => [
+      `${prefix}/${file.split('\\').join('/')}`,
+      readFileSync(join(dir, file)),
+    ]),
+    ...Object.entries(extra).map(([path, text]): [string, Buffer] => [path, Buffer.from(text)]),
+  ];
+  for (const [path, data] of entries) {
+    parts.push(tarHeader(path, data.length), data);
     const pad = (512 - (data.length % 512)) % 512;
     if (pad) parts.push(Buffer.alloc(pad));
   }
@@ -58,6 +71,8 @@ export function nodeDeploymentSpec(options: {
   readonly name: string;
   readonly version: string;
   readonly dir: string;
+  /** Files added at their own paths in the code package (e.g. `META-INF/...`). */
+  readonly extra?: Readonly<Record<string, string>>;
 }): Uint8Array {
   return protos.ChaincodeDeploymentSpec.encode({
     chaincodeSpec: {
@@ -65,6 +80,6 @@ export function nodeDeploymentSpec(options: {
       chaincodeId: { name: options.name, version: options.version, path: options.dir },
       input: { args: [] },
     },
-    codePackage: codeArchive(options.dir),
+    codePackage: codeArchive(options.dir, 'src', options.extra),
   }).finish();
 }

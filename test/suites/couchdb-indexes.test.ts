@@ -1,9 +1,10 @@
 /**
  * CouchDB indexes shipped in a chaincode package (`META-INF/statedb/couchdb/...`) are created when
  * the chaincode becomes runnable through `_lifecycle`, whichever comes last of install and
- * definition commit, and again when the peer starts, as Fabric's peer does. A real peer, a real
- * CouchDB-protocol server (pouchdb-server), the asset-transfer test chaincode on the in-process
- * runtime. Transactions are committed straight to the ledger by the harness (no orderer here).
+ * definition commit, and again when the peer starts, as Fabric's peer does; for lscc chaincode,
+ * when it is deployed and installed. A real peer, a real CouchDB-protocol server
+ * (pouchdb-server), the asset-transfer test chaincode on the in-process runtime. Transactions are
+ * committed straight to the ledger by the harness (no orderer here).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +13,7 @@ import { ChaincodeService } from '@fabric-peer/node';
 import type { protos } from '@fabric-peer/protos';
 import { common, lifecycle } from '@fabric-peer/protos';
 import { startPouchDbServer, type TestCouchServer } from '@fabric-peer/testkit';
-import { ASSET_CHAINCODE_DIR } from '../helpers/asset-suite.js';
+import { ASSET_CHAINCODE_DIR, deployAssetChaincode } from '../helpers/asset-suite.js';
 import { PeerHarness, expectOk } from '../helpers/peer-harness.js';
 
 const enc = new TextEncoder();
@@ -69,6 +70,23 @@ const COLLECTIONS: protos.ICollectionConfigPackage = {
   ],
 };
 
+/** The names of the JSON indexes of a namespace's database (none when it does not exist). */
+async function jsonIndexes(
+  couch: TestCouchServer,
+  peer: PeerHarness,
+  namespace: string,
+): Promise<string[]> {
+  const db = encodeURIComponent(`${peer.net.channelId}_${namespace}`);
+  const res = await fetch(`${couch.url}/${db}/_index`);
+  if (res.status === 404) return [];
+  assert.equal(res.status, 200, `GET ${db}/_index`);
+  const body = (await res.json()) as { indexes: { name: string; type: string }[] };
+  return body.indexes
+    .filter((i) => i.type === 'json')
+    .map((i) => i.name)
+    .sort();
+}
+
 describe('CouchDB indexes from chaincode packages', { timeout: 300_000 }, () => {
   let couch: TestCouchServer;
   let peer: PeerHarness;
@@ -90,18 +108,7 @@ describe('CouchDB indexes from chaincode packages', { timeout: 300_000 }, () => 
 
   const indexes = () => peer.node.kernel.container.get(ChaincodeService).indexes;
 
-  /** The names of the JSON indexes of a namespace's database (none when it does not exist). */
-  async function couchIndexes(namespace: string): Promise<string[]> {
-    const db = encodeURIComponent(`${peer.net.channelId}_${namespace}`);
-    const res = await fetch(`${couch.url}/${db}/_index`);
-    if (res.status === 404) return [];
-    assert.equal(res.status, 200, `GET ${db}/_index`);
-    const body = (await res.json()) as { indexes: { name: string; type: string }[] };
-    return body.indexes
-      .filter((i) => i.type === 'json')
-      .map((i) => i.name)
-      .sort();
-  }
+  const couchIndexes = (namespace: string) => jsonIndexes(couch, peer, namespace);
 
   async function lifecycleCall(channelId: string, fn: string, args: Uint8Array) {
     const { built, response } = await peer.propose({
@@ -235,5 +242,30 @@ describe('CouchDB indexes from chaincode packages', { timeout: 300_000 }, () => 
     await indexes().idle();
     assert.deepEqual(await couchIndexes('assets2'), ['indexOwner']);
     assert.deepEqual(await couchIndexes('assets'), ['indexOwner']);
+  });
+});
+
+describe('CouchDB indexes from legacy (lscc) chaincode packages', { timeout: 300_000 }, () => {
+  let couch: TestCouchServer;
+  let peer: PeerHarness;
+
+  before(async () => {
+    couch = await startPouchDbServer();
+    // A V1_4_2 channel: lscc deploys there.
+    peer = await PeerHarness.start({ couchDbAddress: couch.address });
+    await peer.joinChannel();
+  });
+
+  after(async () => {
+    await peer?.stop();
+    await couch?.stop();
+  });
+
+  it('creates them when an installed chaincode is deployed', async () => {
+    await deployAssetChaincode(peer, 'legacyassets', {
+      'META-INF/statedb/couchdb/indexes/indexOwner.json': JSON.stringify(OWNER_INDEX),
+    });
+    await peer.node.kernel.container.get(ChaincodeService).indexes.idle();
+    assert.deepEqual(await jsonIndexes(couch, peer, 'legacyassets'), ['indexOwner']);
   });
 });

@@ -39,11 +39,13 @@ import {
   createValidationInfoSource,
   Cscc,
   LegacyDefinitions,
+  LegacyRunnable,
   Lifecycle,
   LifecycleCollections,
   LifecycleDefinitions,
   Lscc,
   Qscc,
+  lifecycleRunnable,
 } from '@fabric-peer/scc';
 import { ChannelsService } from './channels.js';
 import { ChaincodeGrpcServer } from './grpc/listeners.js';
@@ -65,6 +67,7 @@ export class ChaincodeService implements Service {
   #validationInfo: ValidationInfoSource | undefined;
   #lifecycle: LifecycleDefinitions | undefined;
   #indexes: ChaincodeIndexes | undefined;
+  #legacyRunnable: LegacyRunnable | undefined;
   #collections: LifecycleCollections | undefined;
   #collectionStore: CollectionStore | undefined;
 
@@ -105,7 +108,7 @@ export class ChaincodeService implements Service {
     return this.#lifecycle;
   }
 
-  /** Deploys the state-database indexes of `_lifecycle` chaincode; only after start. */
+  /** Deploys the state-database indexes of deployed chaincode; only after start. */
   get indexes(): ChaincodeIndexes {
     if (!this.#indexes) throw new Error('chaincode support starts with the peer');
     return this.#indexes;
@@ -145,17 +148,23 @@ export class ChaincodeService implements Service {
       userRunsChaincode: config.get('chaincode.mode') === 'dev',
       logger: loggers('lifecycle'),
     });
-    // Subscribed before the caches load, so that no change is missed.
-    const indexes = new ChaincodeIndexes({
-      definitions: lifecycle,
+    const legacyRunnable = new LegacyRunnable({
       channels: this.channels.registry,
-      store: packages,
+      store: legacyStore,
+      logger: loggers('lifecycle'),
+    });
+    // Subscribed before the sources follow the channels, so that no change is missed.
+    const indexes = new ChaincodeIndexes({
+      sources: [lifecycleRunnable(lifecycle, packages), legacyRunnable],
+      channels: this.channels.registry,
       logger: loggers('lifecycle'),
     });
     indexes.start();
     this.#indexes = indexes;
     lifecycle.start();
     this.#lifecycle = lifecycle;
+    legacyRunnable.start();
+    this.#legacyRunnable = legacyRunnable;
     const legacy = new LegacyDefinitions({ store: legacyStore });
     this.#definitions = createChaincodeDefinitions({
       systemChaincodes: this.#systemNames,
@@ -199,7 +208,8 @@ export class ChaincodeService implements Service {
     }
     this.#support = support;
 
-    for (const scc of this.#systemChaincodes(legacyStore, packages, lifecycle, localMspId)) {
+    const sccs = this.#systemChaincodes(legacyStore, packages, lifecycle, legacyRunnable);
+    for (const scc of sccs) {
       this.#systemNames.add(scc.name);
       await support.deploySystemChaincode(scc);
     }
@@ -207,6 +217,7 @@ export class ChaincodeService implements Service {
 
   async stop(): Promise<void> {
     await this.#indexes?.stop();
+    this.#legacyRunnable?.stop();
     this.#lifecycle?.stop();
     await this.#support?.stop();
   }
@@ -232,8 +243,9 @@ export class ChaincodeService implements Service {
     store: FileLegacyChaincodeStore,
     packages: FileChaincodePackageStore,
     tracker: LifecycleDefinitions,
-    localMspId: string,
+    legacyRunnable: LegacyRunnable,
   ): SystemChaincode[] {
+    const localMspId = this.localMsp.local.msp.id;
     const { registry: channels, acl } = this.channels;
     const out: SystemChaincode[] = [];
     for (const s of selections(this.config, 'systemChaincode')) {
@@ -257,6 +269,7 @@ export class ChaincodeService implements Service {
               acl,
               store,
               systemChaincodes: this.#systemNames,
+              onInstalled: () => legacyRunnable.installed(),
               logger: this.loggers('scc.lscc'),
             }),
           );

@@ -22,3 +22,12 @@ export {
   type ChaincodeData,
 } from './wire.js';
 export * from './lifecycle/index.js';
+export {
+  ChaincodeIndexes,
+  lifecycleRunnable,
+  type ChaincodeIndexesEvent,
+  type ChaincodeIndexesOptions,
+  type RunnableChaincode,
+  type RunnableChaincodes,
+} from './chaincode-indexes.js';
+export { LegacyRunnable, type LegacyRunnableOptions } from './legacy-runnable.js';

@@ -52,6 +52,8 @@ export interface LsccOptions {
    * (runtimes that build at launch need nothing here).
    */
   readonly build?: (chaincodeId: string) => Promise<void>;
+  /** Told of each install (Fabric's HandleChaincodeInstall: a deployed chaincode's indexes). */
+  readonly onInstalled?: (chaincode: LegacyChaincode) => void;
   readonly logger: Logger;
 }
 
@@ -256,6 +258,7 @@ export class Lscc implements SystemChaincode {
     this.options.logger.info(
       `Installed Chaincode [${installed.name}] Version [${installed.version}] to peer`,
     );
+    this.options.onInstalled?.(installed);
   }
 
   private bundle(channelId: string): ChannelConfigBundle {

@@ -1,15 +1,15 @@
 /**
- * ChaincodeIndexes alone: which runnable chaincodes get their package's indexes deployed, and
- * when. The lifecycle cache, the channels and the ledger are fakes here (the lifecycle cache's
- * own suite covers `invocable` and `onChange`; test/suites/couchdb-indexes runs the whole path on
- * a real peer and CouchDB).
+ * ChaincodeIndexes over `_lifecycle`'s runnable chaincodes: which get their package's indexes
+ * deployed, and when. The lifecycle cache, the channels and the ledger are fakes here (the
+ * lifecycle cache's own suite covers `invocable` and `onChange`, legacy-runnable the lscc source;
+ * test/suites/couchdb-indexes runs the whole path on a real peer and CouchDB).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createChaincodePackage } from '@fabric-peer/chaincode-packages';
 import type { KvLedger } from '@fabric-peer/ledger';
 import { recordingLoggers } from '@fabric-peer/testkit';
-import { ChaincodeIndexes, type InvocableChaincode } from '../src/index.js';
+import { ChaincodeIndexes, lifecycleRunnable, type InvocableChaincode } from '../src/index.js';
 import { MemoryPackageStore } from '../test-support/lifecycle-stub.js';
 
 const CHANNEL = 'mychannel';
@@ -47,18 +47,18 @@ function fixture(options: { indexType?: string } = {}) {
     },
   } as unknown as KvLedger;
   const logs = recordingLoggers();
-  const indexes = new ChaincodeIndexes({
-    definitions: {
-      onChange: (listener) => {
-        notify = listener;
-        return () => {
-          notify = undefined;
-        };
-      },
-      invocable: (channelId) => Promise.resolve(channelId === CHANNEL ? runnable : []),
+  const definitions = {
+    onChange: (listener: (channelId: string) => void) => {
+      notify = listener;
+      return () => {
+        notify = undefined;
+      };
     },
+    invocable: (channelId: string) => Promise.resolve(channelId === CHANNEL ? runnable : []),
+  };
+  const indexes = new ChaincodeIndexes({
+    sources: [lifecycleRunnable(definitions, store)],
     channels: { get: (id) => (id === CHANNEL ? ({ ledger } as never) : undefined) },
-    store,
     logger: logs.logger,
   });
   return {
@@ -164,7 +164,7 @@ describe('ChaincodeIndexes', () => {
     );
     const errors = f.logs.records.filter((r) => r.level === 'error');
     assert.equal(errors.length, 1);
-    assert.equal(errors[0]?.fields?.['packageId'], 'bad_1:00');
+    assert.equal(errors[0]?.fields?.['deployment'], 'bad_1:00#1');
   });
 
   it('follows no change after stop', async () => {

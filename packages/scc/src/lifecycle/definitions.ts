@@ -37,7 +37,7 @@ import {
   signedByNOutOfGivenRole,
   type ChaincodeDefinition,
 } from './definition.js';
-import { lifecycleState } from './deployed.js';
+import { collectionNames, lifecycleState } from './deployed.js';
 import { LifecycleError, messageOf } from './errors.js';
 import type { InstalledPackageTracker, PackageReferences } from './scc.js';
 import {
@@ -670,10 +670,7 @@ export class LifecycleDefinitions
         version: def.endorsementInfo.version ?? '',
         sequence: def.sequence,
         packageId: installed.packageId,
-        collections: (def.collections?.config ?? []).flatMap((c) => {
-          const collection = c.staticCollectionConfig?.name;
-          return collection ? [collection] : [];
-        }),
+        collections: collectionNames(def.collections),
       });
     }
     return out;

@@ -130,6 +130,14 @@ export interface LifecycleCollectionsOptions {
   readonly dissemination?: ImplicitCollectionDissemination;
 }
 
+/** The names of a package's static collections (Fabric skips other kinds). */
+export function collectionNames(pkg: protos.ICollectionConfigPackage | null | undefined): string[] {
+  return (pkg?.config ?? []).flatMap((c) => {
+    const name = c.staticCollectionConfig?.name;
+    return name ? [name] : [];
+  });
+}
+
 /** The static configuration named `collection` in a package (Fabric skips other kinds). */
 function findStatic(
   pkg: protos.ICollectionConfigPackage | null | undefined,

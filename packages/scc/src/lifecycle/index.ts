@@ -13,11 +13,6 @@ export {
   type LifecycleDefinitionsOptions,
 } from './definitions.js';
 export {
-  ChaincodeIndexes,
-  type ChaincodeIndexesEvent,
-  type ChaincodeIndexesOptions,
-} from './chaincode-indexes.js';
-export {
   createValidationInfoSource,
   type ValidationInfoSourcesOptions,
 } from './validation-info.js';
