@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { StatsdProvider, type StatsdOptions } from '../src/metrics/statsd.js';
 import { udpCollector, waitFor } from '../test-support/index.js';
@@ -293,6 +293,58 @@ describe('StatsdProvider over TCP', { timeout: 30_000 }, () => {
       );
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+  it('reconnects when the collector goes away and comes back, and when it was down at start', async () => {
+    // A collector that keeps what it receives and can be stopped (its connections cut) and restarted.
+    const received: string[] = [];
+    const sockets = new Set<Socket>();
+    let server = createServer();
+    const listen = async (port: number) => {
+      server = createServer((socket) => {
+        sockets.add(socket);
+        socket.setEncoding('utf8');
+        socket.on('data', (d: string) => received.push(d));
+        socket.on('close', () => sockets.delete(socket));
+      });
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+      const addr = server.address();
+      assert.ok(addr !== null && typeof addr === 'object');
+      return addr.port;
+    };
+    const down = async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    };
+    const port = await listen(0);
+    await down(); // down when the peer starts
+    const p = new StatsdProvider({
+      network: 'tcp',
+      host: '127.0.0.1',
+      port,
+      writeIntervalMs: 20,
+      prefix: '',
+    });
+    // A gauge is sent at every interval, so it shows when lines flow again.
+    const level = p.newGauge({ name: 'level', help: 'h' });
+    const seen = (n: number) => received.join('').split('\n').includes(`level:${n}|g`);
+    try {
+      await p.start();
+      level.set(1);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(received.length, 0);
+      await listen(port);
+      level.set(2);
+      await waitFor(() => seen(2), 'a line after the collector came up');
+
+      await down();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await listen(port);
+      level.set(3);
+      await waitFor(() => seen(3), 'a line after the collector came back');
+    } finally {
+      await p.stop();
+      await down();
     }
   });
 });

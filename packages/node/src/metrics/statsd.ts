@@ -17,6 +17,8 @@ import type {
 
 /** Largest payload per UDP datagram that avoids fragmentation on common links. */
 const MAX_PACKET = 1432;
+/** Longest wait between two attempts to reconnect to a TCP collector. */
+const MAX_RECONNECT_MS = 60_000;
 
 export interface StatsdOptions {
   readonly network: 'udp' | 'tcp';
@@ -56,6 +58,10 @@ export class StatsdProvider implements MetricsProvider {
   #timer: NodeJS.Timeout | undefined;
   #udp: UdpSocket | undefined;
   #tcp: TcpSocket | undefined;
+  /** TCP: when the next connection attempt may be made, and the wait after the one after it. */
+  #reconnectAt = 0;
+  #backoffMs = 0;
+  #stopped = false;
 
   constructor(private readonly options: StatsdOptions) {}
 
@@ -88,13 +94,36 @@ export class StatsdProvider implements MetricsProvider {
       this.#udp.on('error', () => undefined); // a missing collector must not crash the peer
       this.#udp.unref();
     } else {
-      this.#tcp = connect({ host: this.options.host, port: this.options.port });
-      this.#tcp.on('error', () => undefined);
-      this.#tcp.unref();
+      this.#connect();
     }
     this.#timer = setInterval(() => this.flush(), this.options.writeIntervalMs);
     this.#timer.unref();
     return Promise.resolve();
+  }
+
+  /**
+   * Opens the TCP connection. A collector that is down or goes away must not crash the peer or
+   * silence it for good (as go-kit's connection manager under Fabric's provider): when the
+   * connection closes, the next flush reconnects, waiting longer after each failure (one write
+   * interval, doubling up to a minute); lines due while there is no connection are dropped.
+   */
+  #connect(): void {
+    const socket = connect({ host: this.options.host, port: this.options.port });
+    socket.on('error', () => undefined);
+    socket.on('connect', () => {
+      this.#backoffMs = 0;
+    });
+    socket.on('close', () => {
+      if (this.#tcp !== socket) return;
+      this.#tcp = undefined;
+      this.#backoffMs = Math.min(
+        MAX_RECONNECT_MS,
+        Math.max(this.#backoffMs * 2, this.options.writeIntervalMs),
+      );
+      this.#reconnectAt = Date.now() + this.#backoffMs;
+    });
+    socket.unref();
+    this.#tcp = socket;
   }
 
   /** The lines due now; counters and timings restart, gauges keep their value. */
@@ -117,6 +146,14 @@ export class StatsdProvider implements MetricsProvider {
 
   /** Sends the lines due now; resolves once the socket has taken every payload. */
   #flush(): Promise<void> {
+    if (
+      this.options.network === 'tcp' &&
+      this.#tcp === undefined &&
+      !this.#stopped &&
+      Date.now() >= this.#reconnectAt
+    ) {
+      this.#connect();
+    }
     const payloads: string[] = [];
     let packet = '';
     for (const line of this.drain()) {
@@ -147,6 +184,7 @@ export class StatsdProvider implements MetricsProvider {
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#stopped = true;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       this.#flush(),
