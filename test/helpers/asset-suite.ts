@@ -236,6 +236,64 @@ export function assetSuite(ctx: { peer?: PeerHarness; client?: FabricClient }): 
   });
 }
 
+/** A `_lifecycle` call by the org's admin that must succeed. */
+async function lifecycleCall(peer: PeerHarness, channelId: string, fn: string, args: Uint8Array) {
+  const { built, response } = await peer.propose({
+    channelId,
+    chaincode: '_lifecycle',
+    args: [new TextEncoder().encode(fn), args],
+  });
+  expectOk(response, `_lifecycle ${fn}`);
+  return { built, response };
+}
+
+/** `_lifecycle` InstallChaincode, as `peer lifecycle chaincode install` does; the package id. */
+export async function installWithLifecycle(
+  peer: PeerHarness,
+  packageBytes: Uint8Array,
+): Promise<string> {
+  const installed = await lifecycleCall(
+    peer,
+    '',
+    'InstallChaincode',
+    lifecycle.InstallChaincodeArgs.encode({ chaincodeInstallPackage: packageBytes }).finish(),
+  );
+  return lifecycle.InstallChaincodeResult.decode(installed.response.response!.payload!).packageId;
+}
+
+/**
+ * ApproveChaincodeDefinitionForMyOrg (with `packageId`, installed or not) and
+ * CommitChaincodeDefinition of `name` at sequence 1 with the defaults and `collections`,
+ * committing both.
+ */
+export async function defineWithLifecycle(
+  peer: PeerHarness,
+  name: string,
+  packageId: string,
+  collections?: protos.ICollectionConfigPackage,
+): Promise<void> {
+  const channelId = peer.net.channelId;
+  const admin = peer.net.identities.admin;
+  const definition = { sequence: 1, name, version: '1.0', ...(collections ? { collections } : {}) };
+  const approve = await lifecycleCall(
+    peer,
+    channelId,
+    'ApproveChaincodeDefinitionForMyOrg',
+    lifecycle.ApproveChaincodeDefinitionForMyOrgArgs.encode({
+      ...definition,
+      source: { localPackage: { packageId } },
+    }).finish(),
+  );
+  await peer.commit([await PeerHarness.envelopeOf(approve.built, approve.response, admin)]);
+  const commit = await lifecycleCall(
+    peer,
+    channelId,
+    'CommitChaincodeDefinition',
+    lifecycle.CommitChaincodeDefinitionArgs.encode(definition).finish(),
+  );
+  await peer.commit([await PeerHarness.envelopeOf(commit.built, commit.response, admin)]);
+}
+
 /**
  * Deploys a chaincode package through `_lifecycle` as Fabric's CLI does: InstallChaincode,
  * ApproveChaincodeDefinitionForMyOrg and CommitChaincodeDefinition (sequence 1, the defaults),
@@ -246,42 +304,7 @@ export async function deployWithLifecycle(
   name: string,
   packageBytes: Uint8Array,
 ): Promise<string> {
-  const enc = new TextEncoder();
-  const call = async (channelId: string, fn: string, args: Uint8Array) => {
-    const { built, response } = await peer.propose({
-      channelId,
-      chaincode: '_lifecycle',
-      args: [enc.encode(fn), args],
-    });
-    expectOk(response, `_lifecycle ${fn} ${name}`);
-    return { built, response };
-  };
-  const installed = await call(
-    '',
-    'InstallChaincode',
-    lifecycle.InstallChaincodeArgs.encode({ chaincodeInstallPackage: packageBytes }).finish(),
-  );
-  const { packageId } = lifecycle.InstallChaincodeResult.decode(
-    installed.response.response!.payload!,
-  );
-  const channelId = peer.net.channelId;
-  const admin = peer.net.identities.admin;
-  const approve = await call(
-    channelId,
-    'ApproveChaincodeDefinitionForMyOrg',
-    lifecycle.ApproveChaincodeDefinitionForMyOrgArgs.encode({
-      sequence: 1,
-      name,
-      version: '1.0',
-      source: { localPackage: { packageId } },
-    }).finish(),
-  );
-  await peer.commit([await PeerHarness.envelopeOf(approve.built, approve.response, admin)]);
-  const commit = await call(
-    channelId,
-    'CommitChaincodeDefinition',
-    lifecycle.CommitChaincodeDefinitionArgs.encode({ sequence: 1, name, version: '1.0' }).finish(),
-  );
-  await peer.commit([await PeerHarness.envelopeOf(commit.built, commit.response, admin)]);
+  const packageId = await installWithLifecycle(peer, packageBytes);
+  await defineWithLifecycle(peer, name, packageId);
   return packageId;
 }

@@ -11,12 +11,17 @@ import { after, before, describe, it } from 'node:test';
 import { createChaincodePackage, packageId } from '@fabric-peer/chaincode-packages';
 import { ChaincodeService } from '@fabric-peer/node';
 import type { protos } from '@fabric-peer/protos';
-import { common, lifecycle } from '@fabric-peer/protos';
+import { common } from '@fabric-peer/protos';
+import { signedByNOutOfGivenRole } from '@fabric-peer/scc';
 import { startPouchDbServer, type TestCouchServer } from '@fabric-peer/testkit';
-import { ASSET_CHAINCODE_DIR, deployAssetChaincode } from '../helpers/asset-suite.js';
+import {
+  ASSET_CHAINCODE_DIR,
+  defineWithLifecycle,
+  deployAssetChaincode,
+  installWithLifecycle,
+} from '../helpers/asset-suite.js';
 import { PeerHarness, expectOk } from '../helpers/peer-harness.js';
 
-const enc = new TextEncoder();
 const OWNER_INDEX = {
   index: { fields: ['Owner'] },
   ddoc: 'indexOwnerDoc',
@@ -45,24 +50,16 @@ function assetPackage(label: string): Promise<Buffer> {
   });
 }
 
-const ORG1_MEMBER: common.ISignaturePolicyEnvelope = {
-  rule: { nOutOf: { n: 1, rules: [{ signedBy: 0 }] } },
-  identities: [
-    {
-      principalClassification: common.MSPPrincipal.Classification.ROLE,
-      principal: common.MSPRole.encode({
-        mspIdentifier: 'Org1MSP',
-        role: common.MSPRole.MSPRoleType.MEMBER,
-      }).finish(),
-    },
-  ],
-};
 const COLLECTIONS: protos.ICollectionConfigPackage = {
   config: [
     {
       staticCollectionConfig: {
         name: 'owners',
-        memberOrgsPolicy: { signaturePolicy: ORG1_MEMBER },
+        memberOrgsPolicy: {
+          signaturePolicy: signedByNOutOfGivenRole(1, common.MSPRole.MSPRoleType.MEMBER, [
+            'Org1MSP',
+          ]),
+        },
         requiredPeerCount: 0,
         maximumPeerCount: 1,
       },
@@ -110,52 +107,8 @@ describe('CouchDB indexes from chaincode packages', { timeout: 300_000 }, () => 
 
   const couchIndexes = (namespace: string) => jsonIndexes(couch, peer, namespace);
 
-  async function lifecycleCall(channelId: string, fn: string, args: Uint8Array) {
-    const { built, response } = await peer.propose({
-      channelId,
-      chaincode: '_lifecycle',
-      args: [enc.encode(fn), args],
-    });
-    expectOk(response, `_lifecycle ${fn}`);
-    return { built, response };
-  }
-
-  async function install(pkg: Uint8Array): Promise<void> {
-    await lifecycleCall(
-      '',
-      'InstallChaincode',
-      lifecycle.InstallChaincodeArgs.encode({ chaincodeInstallPackage: pkg }).finish(),
-    );
-  }
-
-  /** Approves (with `id`, installed or not) and commits the definition, sequence 1. */
-  async function define(name: string, id: string): Promise<void> {
-    const channelId = peer.net.channelId;
-    const admin = peer.net.identities.admin;
-    const approve = await lifecycleCall(
-      channelId,
-      'ApproveChaincodeDefinitionForMyOrg',
-      lifecycle.ApproveChaincodeDefinitionForMyOrgArgs.encode({
-        sequence: 1,
-        name,
-        version: '1.0',
-        collections: COLLECTIONS,
-        source: { localPackage: { packageId: id } },
-      }).finish(),
-    );
-    await peer.commit([await PeerHarness.envelopeOf(approve.built, approve.response, admin)]);
-    const commit = await lifecycleCall(
-      channelId,
-      'CommitChaincodeDefinition',
-      lifecycle.CommitChaincodeDefinitionArgs.encode({
-        sequence: 1,
-        name,
-        version: '1.0',
-        collections: COLLECTIONS,
-      }).finish(),
-    );
-    await peer.commit([await PeerHarness.envelopeOf(commit.built, commit.response, admin)]);
-  }
+  const install = (pkg: Uint8Array) => installWithLifecycle(peer, pkg);
+  const define = (name: string, id: string) => defineWithLifecycle(peer, name, id, COLLECTIONS);
 
   async function invoke(name: string, fn: string, args: string[]) {
     const { built, response } = await peer.propose({

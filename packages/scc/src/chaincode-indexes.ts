@@ -23,7 +23,7 @@ import {
 import type { ChannelRegistry } from '@fabric-peer/channel';
 import type { IndexDeployment } from '@fabric-peer/ledger';
 import type { LifecycleDefinitions } from './lifecycle/definitions.js';
-import { messageOf } from './lifecycle/errors.js';
+import { Listeners, messageOf } from './util.js';
 
 /** A chaincode this peer can run on a channel, as {@link ChaincodeIndexes} needs it. */
 export interface RunnableChaincode {
@@ -80,15 +80,19 @@ export interface ChaincodeIndexesEvent {
 }
 
 export class ChaincodeIndexes {
-  /** Per channel: chaincode name → `packageId#sequence` whose indexes were deployed. */
+  /** Per channel: chaincode name → the deployment whose indexes were deployed. */
   readonly #deployed = new Map<string, Map<string, string>>();
   /** Per channel: the pass running now; a change seen meanwhile asks for one more. */
   readonly #running = new Map<string, Promise<void>>();
   readonly #again = new Set<string>();
-  readonly #listeners = new Set<(event: ChaincodeIndexesEvent) => void>();
+  readonly #deployments: Listeners<[event: ChaincodeIndexesEvent]>;
   #unsubscribe: (() => void) | undefined;
 
-  constructor(private readonly options: ChaincodeIndexesOptions) {}
+  constructor(private readonly options: ChaincodeIndexesOptions) {
+    this.#deployments = new Listeners((err) =>
+      options.logger?.error('a chaincode indexes listener failed', { error: messageOf(err) }),
+    );
+  }
 
   /** Follows the sources' changes. */
   start(): void {
@@ -114,8 +118,7 @@ export class ChaincodeIndexes {
 
   /** Calls `listener` after each deployment (for tests and operators' tooling). */
   onDeployed(listener: (event: ChaincodeIndexesEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#deployments.add(listener);
   }
 
   #changed(channelId: string): void {
@@ -174,7 +177,7 @@ export class ChaincodeIndexes {
           namespaces: result.applied.map((a) => a.namespace),
           failed: result.failed.length,
         });
-        for (const listener of [...this.#listeners]) listener({ channelId, chaincode, result });
+        this.#deployments.emit({ channelId, chaincode, result });
       }
     }
   }

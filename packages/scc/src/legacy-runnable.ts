@@ -11,7 +11,7 @@ import type { ChannelRegistry } from '@fabric-peer/channel';
 import { protos } from '@fabric-peer/protos';
 import type { RunnableChaincode, RunnableChaincodes } from './chaincode-indexes.js';
 import { chaincodeInfo, collectionNames } from './lifecycle/deployed.js';
-import { messageOf } from './util.js';
+import { Listeners, messageOf } from './util.js';
 
 const VALID = 0;
 const LSCC = 'lscc';
@@ -24,10 +24,16 @@ export interface LegacyRunnableOptions {
 }
 
 export class LegacyRunnable implements RunnableChaincodes {
-  readonly #listeners = new Set<(channelId: string) => void>();
+  readonly #changes: Listeners<[channelId: string]>;
   readonly #stops: (() => void)[] = [];
 
-  constructor(private readonly options: LegacyRunnableOptions) {}
+  constructor(private readonly options: LegacyRunnableOptions) {
+    this.#changes = new Listeners((err) =>
+      options.logger?.error('a legacy chaincode change listener failed', {
+        error: messageOf(err),
+      }),
+    );
+  }
 
   /** Follows every joined channel (now and later) and its committed blocks. */
   start(): void {
@@ -61,21 +67,11 @@ export class LegacyRunnable implements RunnableChaincodes {
   }
 
   onChange(listener: (channelId: string) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#changes.add(listener);
   }
 
   #notify(channelId: string): void {
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(channelId);
-      } catch (err) {
-        this.options.logger?.error('a legacy chaincode change listener failed', {
-          channel: channelId,
-          error: messageOf(err),
-        });
-      }
-    }
+    this.#changes.emit(channelId);
   }
 
   async runnable(channelId: string): Promise<RunnableChaincode[]> {

@@ -57,3 +57,29 @@ export function proposalSignedData(sp: protos.ISignedProposal): SignedData {
     signature: sp.signature ?? new Uint8Array(0),
   };
 }
+
+/**
+ * The listeners of one kind of event. A listener that throws is reported to `onError` and does
+ * not keep the others from hearing the event.
+ */
+export class Listeners<A extends unknown[]> {
+  readonly #set = new Set<(...args: A) => void>();
+
+  constructor(private readonly onError: (err: unknown) => void) {}
+
+  /** Adds `listener`; returns the function that removes it. */
+  add(listener: (...args: A) => void): () => void {
+    this.#set.add(listener);
+    return () => this.#set.delete(listener);
+  }
+
+  emit(...args: A): void {
+    for (const listener of [...this.#set]) {
+      try {
+        listener(...args);
+      } catch (err) {
+        this.onError(err);
+      }
+    }
+  }
+}

@@ -39,6 +39,7 @@ import {
 } from './definition.js';
 import { collectionNames, lifecycleState } from './deployed.js';
 import { LifecycleError, messageOf } from './errors.js';
+import { Listeners } from '../util.js';
 import type { InstalledPackageTracker, PackageReferences } from './scc.js';
 import {
   CHAINCODE_SOURCES,
@@ -181,10 +182,13 @@ export class LifecycleDefinitions
   #unsubscribe: (() => void) | undefined;
   /** Installed packages by the hex hash of their `PackageID` StateData. */
   #installed: Map<string, InstalledPackageInfo> | undefined;
-  readonly #changeListeners = new Set<(channelId: string) => void>();
+  readonly #changes: Listeners<[channelId: string]>;
 
   constructor(private readonly options: LifecycleDefinitionsOptions) {
     this.#collection = implicitCollectionForOrg(options.localMspId);
+    this.#changes = new Listeners((err) =>
+      options.logger?.error('a lifecycle change listener failed', { error: messageOf(err) }),
+    );
   }
 
   /** Follows every joined channel (now and later): loads its cache, then each committed block. */
@@ -217,21 +221,11 @@ export class LifecycleDefinitions
    * package is installed (for every channel). Returns the unsubscribe function.
    */
   onChange(listener: (channelId: string) => void): () => void {
-    this.#changeListeners.add(listener);
-    return () => this.#changeListeners.delete(listener);
+    return this.#changes.add(listener);
   }
 
   #notify(channelId: string): void {
-    for (const listener of [...this.#changeListeners]) {
-      try {
-        listener(channelId);
-      } catch (err) {
-        this.options.logger?.error('a lifecycle change listener failed', {
-          channel: channelId,
-          error: messageOf(err),
-        });
-      }
-    }
+    this.#changes.emit(channelId);
   }
 
   #track(channel: Channel): void {
