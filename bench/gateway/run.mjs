@@ -36,8 +36,12 @@ const { values } = parseArgs({
     'evaluate-requests': { type: 'string', default: '5000' },
     'submit-requests': { type: 'string', default: '2000' },
     runs: { type: 'string', default: '3' },
-    // Untimed operations of each kind after the deploy (JIT, connections, chaincode launched).
+    // Untimed operations of each kind after the deploy (JIT, connections, chaincode launched):
+    // evaluates at c = 16, then submits at c = 64. The submit path (gateway, orderer, committer)
+    // keeps V8's optimizing compiler busy for ≈ 2,000 submits (12.6 % of peer1's CPU after 500,
+    // 4.5 % after 2,000, perf, session 11): fewer would measure the warm-up, not the peer.
     warmup: { type: 'string', default: '2000' },
+    'submit-warmup': { type: 'string', default: '2000' },
     // Untimed operations each client runs before its clock starts.
     'client-warmup': { type: 'string', default: '200' },
     'batch-timeout': { type: 'string', default: '250ms' },
@@ -69,6 +73,7 @@ const EVALUATE_REQUESTS = Number(values['evaluate-requests']);
 const SUBMIT_REQUESTS = Number(values['submit-requests']);
 const RUNS = Number(values.runs);
 const WARMUP = Number(values.warmup);
+const SUBMIT_WARMUP = Number(values['submit-warmup']);
 const CLIENT_WARMUP = Number(values['client-warmup']);
 const BATCH_TIMEOUT = values['batch-timeout'];
 const MAX_MESSAGE_COUNT = Number(values['max-message-count']);
@@ -95,7 +100,8 @@ const root = resolve(here, '../..');
 const command =
   `node bench/gateway/run.mjs --evaluate ${values.evaluate} --submit ${values.submit} ` +
   `--evaluate-requests ${EVALUATE_REQUESTS} --submit-requests ${SUBMIT_REQUESTS} --runs ${RUNS} ` +
-  `--warmup ${WARMUP} --client-warmup ${CLIENT_WARMUP} --batch-timeout ${BATCH_TIMEOUT}` +
+  `--warmup ${WARMUP} --submit-warmup ${SUBMIT_WARMUP} --client-warmup ${CLIENT_WARMUP} ` +
+  `--batch-timeout ${BATCH_TIMEOUT}` +
   (MAX_MESSAGE_COUNT !== 32 ? ` --max-message-count ${MAX_MESSAGE_COUNT}` : '') +
   (SIGNER !== 'native' ? ` --signer ${SIGNER}` : '') +
   (PROFILE === 'orderer' ? ' --profile orderer' : '') +
@@ -566,7 +572,7 @@ try {
     await load({ mode: 'evaluate', concurrency: 16, keyPrefix: 'warm-e-', ...w });
   }
   if (SUBMIT.length > 0) {
-    const w = { requests: Math.ceil(WARMUP / 4), warmup: 0, readKeys };
+    const w = { requests: SUBMIT_WARMUP, warmup: 0, readKeys };
     await load({ mode: 'submit', concurrency: 64, keyPrefix: 'warm-s-', ...w });
   }
 
