@@ -127,18 +127,23 @@ export class ChaincodeIndexes {
       return;
     }
     const run = (async () => {
-      do {
-        this.#again.delete(channelId);
-        try {
-          await this.#pass(channelId);
-        } catch (err) {
-          this.options.logger?.error('could not deploy chaincode indexes', {
-            channel: channelId,
-            error: messageOf(err),
-          });
-        }
-      } while (this.#again.has(channelId));
-    })().finally(() => this.#running.delete(channelId));
+      try {
+        do {
+          this.#again.delete(channelId);
+          try {
+            await this.#pass(channelId);
+          } catch (err) {
+            this.options.logger?.error('could not deploy chaincode indexes', {
+              channel: channelId,
+              error: messageOf(err),
+            });
+          }
+        } while (this.#again.has(channelId));
+      } finally {
+        // In the step that saw no further change: a change after it starts a new pass.
+        this.#running.delete(channelId);
+      }
+    })();
     this.#running.set(channelId, run);
   }
 
