@@ -159,6 +159,63 @@ describe('ledger manager', () => {
     assert.deepEqual(store.channels(), []);
   });
 
+  /** asset007's value and number of history entries in the corpus ledger, through `m`. */
+  async function asset007(m: LedgerManager): Promise<{ value: string; mods: number }> {
+    const ledger = await m.open(CORPUS_CHANNEL);
+    const qe = await ledger.newQueryExecutor();
+    try {
+      let mods = 0;
+      for await (const _ of await qe.getHistoryForKey('basic', 'asset007')) mods++;
+      return { value: Buffer.from((await qe.getState('basic', 'asset007'))!).toString(), mods };
+    } finally {
+      qe.done();
+      await ledger.close();
+    }
+  }
+
+  it('rebuilds the state and history databases from the blocks (peer node rebuild-dbs)', async () => {
+    let m = await openManager();
+    const ledger = await m.createFromGenesisBlock(peerBlock(0));
+    for (let n = 1; n <= 10; n++)
+      await ledger.commit(withFilter(peerBlock(n), filterOf(peerBlock(n))));
+    await assert.rejects(m.rebuildDatabases(), (e: LedgerError) =>
+      /cannot rebuild the databases of ledger \[.+\] while it is open/.test(e.message),
+    );
+    await ledger.close();
+    const before = await asset007(m);
+    assert.deepEqual(await m.rebuildDatabases(), [CORPUS_CHANNEL]);
+    assert.deepEqual(store.channels(), [], 'the state is gone');
+    await closeManager();
+    m = await openManager();
+    assert.deepEqual(await asset007(m), before, 'rebuilt from the blocks when the ledger opens');
+    assert.equal(before.mods, 1);
+    assert.deepEqual(store.channels(), [CORPUS_CHANNEL]);
+  });
+
+  it('removes a channel and everything of it (peer node unjoin)', async () => {
+    let m = await openManager();
+    const ledger = await m.createFromGenesisBlock(peerBlock(0));
+    for (let n = 1; n <= 3; n++)
+      await ledger.commit(withFilter(peerBlock(n), filterOf(peerBlock(n))));
+    await assert.rejects(m.unjoin(CORPUS_CHANNEL), code('LEDGER_ALREADY_OPEN'));
+    await ledger.close();
+    await assert.rejects(
+      m.unjoin('nosuch'),
+      (e: LedgerError) =>
+        e.code === 'LEDGER_NOT_FOUND' && /\[nosuch\] does not exist/.test(e.message),
+    );
+    await m.unjoin(CORPUS_CHANNEL);
+    assert.equal(await m.exists(CORPUS_CHANNEL), false);
+    assert.deepEqual(store.channels(), []);
+    assert.ok(!existsSync(join(tmp.dir, 'ledgersData', 'chains', 'chains', CORPUS_CHANNEL)));
+    await closeManager();
+    // The channel can be joined again, from its genesis block.
+    m = await openManager();
+    assert.deepEqual(await m.list(), []);
+    await m.createFromGenesisBlock(peerBlock(0));
+    assert.deepEqual(await m.list(), [CORPUS_CHANNEL]);
+  });
+
   it('holds a lock on ledgersData while open', async () => {
     await openManager();
     await assert.rejects(

@@ -66,6 +66,18 @@ export interface LedgerManager {
   exists(channelId: string): Promise<boolean>;
   /** ACTIVE ledgers. */
   list(): Promise<string[]>;
+  /**
+   * Fabric's `peer node rebuild-dbs`: drops the state and history databases of every ledger; the
+   * block and private data stores stay, and each ledger rebuilds both from its blocks when it
+   * next opens. Refused while a ledger is open. Returns the ledgers concerned.
+   */
+  rebuildDatabases(): Promise<string[]>;
+  /**
+   * Fabric's `peer node unjoin`: removes a channel's ledger — blocks, state, history and private
+   * data. Marked UNDER_DELETION first, so that a crash part-way is finished when the manager next
+   * opens. Refused while the ledger is open.
+   */
+  unjoin(channelId: string): Promise<void>;
   /** Closes every open ledger, then the manager's databases. */
   close(): Promise<void>;
 }
@@ -237,6 +249,40 @@ class LedgerManagerImpl implements LedgerManager {
 
   list(): Promise<string[]> {
     return this.idStore.ids([LedgerStatus.ACTIVE]);
+  }
+
+  async rebuildDatabases(): Promise<string[]> {
+    this.assertOpen();
+    const ids = await this.idStore.ids([LedgerStatus.ACTIVE]);
+    for (const id of ids) this.assertNotOpen(id, 'rebuild the databases of');
+    for (const id of ids) {
+      await this.options.stateDatabaseProvider.drop(id);
+      await this.history?.drop(id);
+      this.options.logger?.info('dropped the state and history databases', { ledgerId: id });
+    }
+    return ids;
+  }
+
+  async unjoin(channelId: string): Promise<void> {
+    this.assertOpen();
+    if ((await this.idStore.status(channelId)) === undefined) {
+      throw new LedgerError(
+        'LEDGER_NOT_FOUND',
+        `unjoin channel [${channelId}]: cannot update ledger status, ledger [${channelId}] does not exist`,
+      );
+    }
+    this.assertNotOpen(channelId, 'unjoin');
+    await this.cleanup(channelId);
+    this.options.logger?.info('removed the ledger', { ledgerId: channelId });
+  }
+
+  private assertNotOpen(channelId: string, what: string): void {
+    if (this.opened.has(channelId)) {
+      throw new LedgerError(
+        'LEDGER_ALREADY_OPEN',
+        `cannot ${what} ledger [${channelId}] while it is open`,
+      );
+    }
   }
 
   /** Fabric's deletePartialLedgers. */
