@@ -96,10 +96,16 @@ function makeConfig(): { file: string; fileSystemPath: string } {
 /** Runs `fabric-peer <args>` to completion, stdout and stderr apart. */
 function fabricPeer(
   args: string[],
+  extraEnv: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('CORE_') && k !== 'FABRIC_CFG_PATH'),
-  );
+  const env = {
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([k]) => !k.startsWith('CORE_') && k !== 'FABRIC_CFG_PATH',
+      ),
+    ),
+    ...extraEnv,
+  };
   const child = spawn(process.execPath, [cli, ...args], {
     cwd: repoRoot,
     env,
@@ -330,5 +336,75 @@ describe('fabric-peer ledger import and inspect on the Fabric v2.4.9 corpus', ()
     assert.equal(Number(m[1]), height);
     assert.ok(height >= 2 && height < BLOCKS, r.stderr);
     assertFabricBlocks(await inspect(fresh), height);
+  });
+});
+
+describe('fabric-peer node rebuild-dbs and node unjoin on the corpus ledger', () => {
+  // Made in `before`: the suite above removes every temporary folder when it ends.
+  let config = '';
+  let imported: Inspected;
+  after(() => {
+    for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const importCorpus = async (): Promise<void> => {
+    const r = await fabricPeer(['ledger', 'import', '--config', config, '--from', corpus]);
+    assert.equal(r.code, 0, r.stderr);
+  };
+
+  before(async () => {
+    config = makeConfig().file;
+    await importCorpus();
+    imported = await inspect(config, 'basic');
+    assert.deepEqual(imported.state, fabricState);
+  });
+
+  it("rebuild-dbs drops state and history, and the next open rebuilds Fabric's state", async () => {
+    const r = await fabricPeer(['node', 'rebuild-dbs', '--config', config]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stdout,
+      'node rebuild-dbs: dropped the state and history databases of mychannel; they are rebuilt from the blocks when the peer next starts\n',
+    );
+    // inspect opens the ledger: the blocks are recommitted into the empty databases first.
+    const reopened = await fabricPeer(
+      ['ledger', 'inspect', '--config', config, '--channel', 'mychannel', '--namespace', 'basic'],
+      { FABRIC_LOGGING_SPEC: 'info' },
+    );
+    assert.equal(reopened.code, 0, reopened.stderr);
+    assert.match(reopened.stderr, /Recommitting lost blocks - firstBlockNum=0, lastBlockNum=86/);
+    assert.deepEqual(JSON.parse(reopened.stdout), imported);
+  });
+
+  it('unjoin removes the channel, which can then be joined again', async () => {
+    const r = await fabricPeer(['node', 'unjoin', '--config', config, '--channel', 'mychannel']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'node unjoin: removed the ledger of channel mychannel\n');
+    const gone = await fabricPeer([
+      'ledger',
+      'inspect',
+      '--config',
+      config,
+      '--channel',
+      'mychannel',
+    ]);
+    assert.equal(gone.code, 1);
+    assert.match(
+      gone.stderr,
+      /^Error: channel mychannel not found: the ledgers in .* hold no channel\n$/,
+    );
+    await importCorpus();
+    assert.deepEqual(await inspect(config, 'basic'), imported);
+  });
+
+  it('unjoin of an unknown channel exits 1 with one message, changing nothing', async () => {
+    const r = await fabricPeer(['node', 'unjoin', '--config', config, '--channel', 'nosuch']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(
+      r.stderr,
+      /^Error: channel nosuch not found: the ledgers in .* hold channels mychannel\n$/,
+    );
+    assert.deepEqual(await inspect(config, 'basic'), imported);
   });
 });

@@ -1,9 +1,10 @@
 /**
- * `fabric-peer ledger import` and `fabric-peer ledger inspect`: operators' ledger tools, in the
- * spirit of Fabric's ledgerutil. Both run offline on the peer's own configuration — the node's
- * services without listeners (`OfflinePeer` of @fabric-peer/node), so the blocks are joined,
- * verified, validated and committed by the very code the running peer uses — and both need the
- * peer stopped: its ledgers are locked while it runs.
+ * Operators' offline ledger tools: `fabric-peer ledger import` and `fabric-peer ledger inspect`, in
+ * the spirit of Fabric's ledgerutil, and `fabric-peer node rebuild-dbs` and `fabric-peer node
+ * unjoin`, Fabric's offline `peer node` commands. All run on the peer's own configuration — the
+ * node's services without listeners (`OfflinePeer` of @fabric-peer/node), so the blocks are
+ * joined, verified, validated and committed by the very code the running peer uses — and all need
+ * the peer stopped: its ledgers are locked while it runs.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -168,16 +169,8 @@ async function runInspect(
   io: LedgerIo,
   opts: { config?: string; channel: string; namespace?: string },
 ): Promise<number> {
-  const config = load(io, opts.config);
-  const peer = await OfflinePeer.create(peerOptions(io, config), 'ledgers');
-  // Opening the ledger manager creates its folders: a path without ledgers stays untouched.
-  if (!existsSync(peer.ledgersDir)) {
-    throw new LedgerToolError(
-      'CHANNEL_NOT_FOUND',
-      `channel ${opts.channel} not found: there are no ledgers in ${peer.ledgersDir} (peer.fileSystemPath: ${peer.fileSystemPath})`,
-      { details: { channel: opts.channel } },
-    );
-  }
+  const peer = await ledgersPeer(io, opts.config);
+  if (!hasLedgers(peer)) throw channelNotFound(opts.channel, noLedgers(peer));
   await peer.start();
   try {
     const ledger = await openChannelLedger(peer.ledgers, opts.channel);
@@ -189,8 +182,73 @@ async function runInspect(
   }
 }
 
+/** The offline peer over the ledgers alone (scope `ledgers`), not started. */
+async function ledgersPeer(io: LedgerIo, path: string | undefined): Promise<OfflinePeer> {
+  return OfflinePeer.create(peerOptions(io, load(io, path)), 'ledgers');
+}
+
 /**
- * Adds the `ledger` command group to the program. `run` receives each action's exit code, as the
+ * Whether the peer has ledgers at all: a tool checks before it starts the ledger manager, which
+ * would create the folders (a path without ledgers stays untouched).
+ */
+function hasLedgers(peer: OfflinePeer): boolean {
+  return existsSync(peer.ledgersDir);
+}
+
+function channelNotFound(channel: string, where: string): LedgerToolError {
+  return new LedgerToolError('CHANNEL_NOT_FOUND', `channel ${channel} not found: ${where}`, {
+    details: { channel },
+  });
+}
+
+function noLedgers(peer: OfflinePeer): string {
+  return `there are no ledgers in ${peer.ledgersDir} (peer.fileSystemPath: ${peer.fileSystemPath})`;
+}
+
+async function runRebuildDbs(io: LedgerIo, opts: { config?: string }): Promise<number> {
+  const peer = await ledgersPeer(io, opts.config);
+  if (!hasLedgers(peer)) {
+    io.out('node rebuild-dbs: there are no ledgers to rebuild\n');
+    return 0;
+  }
+  await peer.start();
+  try {
+    const ids = await peer.ledgers.rebuildDatabases();
+    io.out(
+      ids.length === 0
+        ? 'node rebuild-dbs: there are no ledgers to rebuild\n'
+        : `node rebuild-dbs: dropped the state and history databases of ${ids.join(', ')}; ` +
+            'they are rebuilt from the blocks when the peer next starts\n',
+    );
+    return 0;
+  } finally {
+    await peer.stop();
+  }
+}
+
+async function runUnjoin(
+  io: LedgerIo,
+  opts: { config?: string; channel: string },
+): Promise<number> {
+  const peer = await ledgersPeer(io, opts.config);
+  if (!hasLedgers(peer)) throw channelNotFound(opts.channel, noLedgers(peer));
+  await peer.start();
+  try {
+    if (!(await peer.ledgers.exists(opts.channel))) {
+      const ids = await peer.ledgers.list();
+      const held = ids.length === 0 ? 'no channel' : `channels ${ids.join(', ')}`;
+      throw channelNotFound(opts.channel, `the ledgers in ${peer.ledgersDir} hold ${held}`);
+    }
+    await peer.ledgers.unjoin(opts.channel);
+    io.out(`node unjoin: removed the ledger of channel ${opts.channel}\n`);
+    return 0;
+  } finally {
+    await peer.stop();
+  }
+}
+
+/**
+ * Adds the `ledger` and `node` command groups to the program. `run` receives each action's exit code, as the
  * other commands' actions hand theirs.
  */
 export function registerLedgerCommands(
@@ -230,4 +288,20 @@ export function registerLedgerCommands(
     .action((o: { config?: string; channel: string; namespace?: string }) =>
       run(runInspect(io, o)),
     );
+  const node = program
+    .command('node')
+    .description("Offline maintenance of the peer's ledgers (Fabric's peer node commands)");
+  node
+    .command('rebuild-dbs')
+    .description(
+      'Drop the state and history databases of every channel; the peer rebuilds them from its blocks at its next start',
+    )
+    .option('-c, --config <path>', CONFIG_HELP)
+    .action((o: { config?: string }) => run(runRebuildDbs(io, o)));
+  node
+    .command('unjoin')
+    .description("Remove a channel's ledger: its blocks, state, history and private data")
+    .option('-c, --config <path>', CONFIG_HELP)
+    .requiredOption('--channel <name>', 'the channel')
+    .action((o: { config?: string; channel: string }) => run(runUnjoin(io, o)));
 }
