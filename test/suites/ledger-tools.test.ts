@@ -127,16 +127,24 @@ function fabricPeer(
   });
 }
 
+/** `fabric-peer ledger inspect` of mychannel, as it ends. */
+function runInspect(config: string, namespace?: string, env: Record<string, string> = {}) {
+  return fabricPeer(
+    [
+      'ledger',
+      'inspect',
+      '--config',
+      config,
+      '--channel',
+      'mychannel',
+      ...(namespace !== undefined ? ['--namespace', namespace] : []),
+    ],
+    env,
+  );
+}
+
 async function inspect(config: string, namespace?: string): Promise<Inspected> {
-  const r = await fabricPeer([
-    'ledger',
-    'inspect',
-    '--config',
-    config,
-    '--channel',
-    'mychannel',
-    ...(namespace !== undefined ? ['--namespace', namespace] : []),
-  ]);
+  const r = await runInspect(config, namespace);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout) as Inspected;
 }
@@ -367,10 +375,7 @@ describe('fabric-peer node rebuild-dbs and node unjoin on the corpus ledger', ()
       'node rebuild-dbs: dropped the state and history databases of mychannel; they are rebuilt from the blocks when the peer next starts\n',
     );
     // inspect opens the ledger: the blocks are recommitted into the empty databases first.
-    const reopened = await fabricPeer(
-      ['ledger', 'inspect', '--config', config, '--channel', 'mychannel', '--namespace', 'basic'],
-      { FABRIC_LOGGING_SPEC: 'info' },
-    );
+    const reopened = await runInspect(config, 'basic', { FABRIC_LOGGING_SPEC: 'info' });
     assert.equal(reopened.code, 0, reopened.stderr);
     assert.match(reopened.stderr, /Recommitting lost blocks - firstBlockNum=0, lastBlockNum=86/);
     assert.deepEqual(JSON.parse(reopened.stdout), imported);
@@ -380,14 +385,7 @@ describe('fabric-peer node rebuild-dbs and node unjoin on the corpus ledger', ()
     const r = await fabricPeer(['node', 'unjoin', '--config', config, '--channel', 'mychannel']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'node unjoin: removed the ledger of channel mychannel\n');
-    const gone = await fabricPeer([
-      'ledger',
-      'inspect',
-      '--config',
-      config,
-      '--channel',
-      'mychannel',
-    ]);
+    const gone = await runInspect(config);
     assert.equal(gone.code, 1);
     assert.match(
       gone.stderr,
