@@ -49,10 +49,10 @@ export class LegacyRunnable implements RunnableChaincodes {
                   (ns) => ns.namespace === LSCC && ns.kvRwSet.writes.length > 0,
                 ),
             );
-            if (deploys) this.#notify(channel.id);
+            if (deploys) this.#changes.emit(channel.id);
           }),
         );
-        this.#notify(channel.id);
+        this.#changes.emit(channel.id);
       }),
     );
   }
@@ -63,15 +63,11 @@ export class LegacyRunnable implements RunnableChaincodes {
 
   /** To be called after an lscc install: the chaincode may be deployed on any channel. */
   installed(): void {
-    for (const id of this.options.channels.ids()) this.#notify(id);
+    for (const id of this.options.channels.ids()) this.#changes.emit(id);
   }
 
   onChange(listener: (channelId: string) => void): () => void {
     return this.#changes.add(listener);
-  }
-
-  #notify(channelId: string): void {
-    this.#changes.emit(channelId);
   }
 
   async runnable(channelId: string): Promise<RunnableChaincode[]> {

@@ -224,10 +224,6 @@ export class LifecycleDefinitions
     return this.#changes.add(listener);
   }
 
-  #notify(channelId: string): void {
-    this.#changes.emit(channelId);
-  }
-
   #track(channel: Channel): void {
     if (this.#caches.has(channel.id)) return;
     const cache = new ChannelCache(channel, this.#collection);
@@ -281,7 +277,7 @@ export class LifecycleDefinitions
     cache.backlog = undefined;
     for (const event of backlog) this.#apply(cache, event);
     cache.changed();
-    this.#notify(cache.channel.id);
+    this.#changes.emit(cache.channel.id);
   }
 
   /** The sequence the mirror holds for `name`, or undefined when it cannot be read. */
@@ -321,7 +317,7 @@ export class LifecycleDefinitions
     }
     if (!touched) return;
     cache.changed();
-    if (cache.loaded) this.#notify(cache.channel.id);
+    if (cache.loaded) this.#changes.emit(cache.channel.id);
     // A definition committed whose approval this cache never saw (written before it loaded).
     for (const name of sequences) {
       const seq = this.#sequenceIn(cache, name);
@@ -351,7 +347,7 @@ export class LifecycleDefinitions
         qe.done();
       }
       cache.changed();
-      this.#notify(cache.channel.id);
+      this.#changes.emit(cache.channel.id);
     })()
       .catch((err: unknown) => {
         this.options.logger?.error('could not read an approval for the lifecycle cache', {
@@ -419,7 +415,8 @@ export class LifecycleDefinitions
 
   packageInstalled(info: InstalledPackageInfo): void {
     this.#installed?.set(hex(packageIdHash(info.packageId)), info);
-    for (const cache of this.#caches.values()) if (cache.loaded) this.#notify(cache.channel.id);
+    for (const cache of this.#caches.values())
+      if (cache.loaded) this.#changes.emit(cache.channel.id);
   }
 
   /**
@@ -640,6 +637,26 @@ export class LifecycleDefinitions
   }
 
   /**
+   * The committed definitions of a loaded channel cache that this org approved with a local
+   * package, by name (a definition that cannot be read is skipped: endorsementInfo says why).
+   */
+  async *#approvedWithPackage(
+    cache: ChannelCache,
+  ): AsyncGenerator<{ name: string; derived: Derived; packageHash: Uint8Array }> {
+    for (const name of definedNames(cache)) {
+      let derived: Derived | null;
+      try {
+        derived = await this.#derive(cache, name);
+      } catch {
+        continue;
+      }
+      if (derived === null || !derived.approved || !derived.localPackage) continue;
+      if (derived.packageHash === undefined) continue;
+      yield { name, derived, packageHash: derived.packageHash };
+    }
+  }
+
+  /**
    * The chaincodes this peer can run on `channelId`, by name (empty while the channel's cache is
    * not loaded; a definition whose approval is still being read is left out until it is).
    */
@@ -647,18 +664,11 @@ export class LifecycleDefinitions
     const cache = this.#caches.get(channelId);
     if (cache === undefined || !cache.loaded) return [];
     const out: InvocableChaincode[] = [];
-    for (const name of definedNames(cache)) {
-      let d: Derived | null;
-      try {
-        d = await this.#derive(cache, name);
-      } catch {
-        continue; // An unreadable definition runs nowhere (endorsementInfo says why).
-      }
-      if (d === null || d.unknown || !d.approved || !d.localPackage) continue;
-      if (d.packageHash === undefined) continue;
-      const installed = await this.#installedPackage(d.packageHash);
+    for await (const { name, derived, packageHash } of this.#approvedWithPackage(cache)) {
+      if (derived.unknown) continue;
+      const installed = await this.#installedPackage(packageHash);
       if (installed === undefined) continue;
-      const def = d.definition;
+      const def = derived.definition;
       out.push({
         name,
         version: def.endorsementInfo.version ?? '',
@@ -676,24 +686,10 @@ export class LifecycleDefinitions
     const out = new Map<string, { name: string; version: string }[]>();
     for (const [channelId, cache] of this.#caches) {
       if (!cache.loaded) continue;
-      for (const name of definedNames(cache)) {
-        let d: Derived | null;
-        try {
-          d = await this.#derive(cache, name);
-        } catch {
-          continue;
-        }
-        if (
-          d === null ||
-          !d.approved ||
-          !d.localPackage ||
-          d.packageHash === undefined ||
-          hex(d.packageHash) !== hash
-        ) {
-          continue;
-        }
+      for await (const { name, derived, packageHash } of this.#approvedWithPackage(cache)) {
+        if (hex(packageHash) !== hash) continue;
         const list = out.get(channelId) ?? [];
-        list.push({ name, version: d.definition.endorsementInfo.version ?? '' });
+        list.push({ name, version: derived.definition.endorsementInfo.version ?? '' });
         out.set(channelId, list);
       }
     }
