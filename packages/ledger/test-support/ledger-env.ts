@@ -14,7 +14,10 @@ import {
   openBlockStore,
   openHistoryDBProvider,
   openKvLedger,
+  openExpiryScheduleProvider,
   openPvtDataStoreProvider,
+  type BlockToLiveSource,
+  type ExpiryScheduleProvider,
   type BlockIndexDb,
   type BlockStore,
   type HistoryDBProvider,
@@ -49,6 +52,8 @@ export interface LedgerEnvOptions extends MemoryStateOptions {
   readonly history?: boolean;
   /** Keep private data per block (default true). */
   readonly pvtData?: boolean;
+  /** Collections' block-to-live: private data expires, scheduled in `<dir>/bookkeeper`. */
+  readonly blockToLive?: BlockToLiveSource;
 }
 
 export function ledgerEnv(options: LedgerEnvOptions = {}): LedgerEnv {
@@ -62,6 +67,7 @@ export function ledgerEnv(options: LedgerEnvOptions = {}): LedgerEnv {
   let indexDb: BlockIndexDb | undefined;
   let history: HistoryDBProvider | undefined;
   let pvt: PvtDataStoreProvider | undefined;
+  let expiry: ExpiryScheduleProvider | undefined;
   const ledgers: KvLedger[] = [];
   return {
     dir: tmp.dir,
@@ -74,6 +80,8 @@ export function ledgerEnv(options: LedgerEnvOptions = {}): LedgerEnv {
         history ??= await openHistoryDBProvider(join(tmp.dir, 'historyLeveldb'));
       if (options.pvtData !== false)
         pvt ??= await openPvtDataStoreProvider(join(tmp.dir, 'pvtdataStore'), { sync: false });
+      if (options.blockToLive !== undefined)
+        expiry ??= await openExpiryScheduleProvider(join(tmp.dir, 'bookkeeper'), { sync: false });
       const rawStore = await openBlockStore({ dir: chains, channelId, indexDb, sync: false });
       const blockStore = o.wrapBlockStore ? o.wrapBlockStore(rawStore) : rawStore;
       const raw = await provider.open(channelId);
@@ -87,6 +95,9 @@ export function ledgerEnv(options: LedgerEnvOptions = {}): LedgerEnv {
           stateDb,
           ...(history !== undefined ? { historyDb: history.handle(channelId, blockStore) } : {}),
           ...(pvt !== undefined ? { pvtDataStore: pvt.handle(channelId) } : {}),
+          ...(expiry !== undefined && options.blockToLive !== undefined
+            ? { blockToLive: options.blockToLive, expirySchedule: expiry.handle(channelId) }
+            : {}),
           ...rest,
         });
       } catch (err) {
@@ -104,6 +115,8 @@ export function ledgerEnv(options: LedgerEnvOptions = {}): LedgerEnv {
       history = undefined;
       await pvt?.close();
       pvt = undefined;
+      await expiry?.close();
+      expiry = undefined;
       await indexDb?.close();
       indexDb = undefined;
     },

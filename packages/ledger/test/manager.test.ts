@@ -73,6 +73,7 @@ describe('ledger manager', () => {
     const root = join(tmp.dir, 'ledgersData');
     assert.equal(m.rootDir, root);
     assert.deepEqual(readdirSync(root).sort(), [
+      'bookkeeper',
       'chains',
       'fileLock',
       'historyLeveldb',

@@ -11,10 +11,18 @@
  * between) is never served and is removed on open. State and history are never ahead of the block
  * store; on open (and before the next commit after a failed one) whatever they lack is replayed
  * from the block store with the stored filters and private data, without MVCC.
+ *
+ * Block-to-live (with `blockToLive` and `expirySchedule`, ../expiry/): each block's state commit
+ * also removes the private data and hashes that expire at it (recovery replays do the same, block
+ * by block), the private data store drops what has expired after each commit, and
+ * getPvtDataByNum never serves expired data.
  */
 import type { Height, Logger, StateUpdate, VersionedDB } from '@fabric-peer/api';
-import { Long, blockDataHash, common, protos } from '@fabric-peer/protos';
+import { Long, blockDataHash, common, protos, rwset } from '@fabric-peer/protos';
 import type { BlockIterator, BlockStore } from '../blockstore/types.js';
+import { BtlPolicy, type BlockToLiveSource } from '../expiry/btl-policy.js';
+import type { ExpirySchedule } from '../expiry/schedule.js';
+import { PrivateStateExpiry } from '../expiry/state-expiry.js';
 import type { HistoryDB } from '../history/history-db.js';
 import { pvtDataMapOf, pvtEntriesOf } from '../pvtdatastore/entries.js';
 import {
@@ -22,7 +30,12 @@ import {
   type IndexDeployment,
   type IndexedChaincode,
 } from './chaincode-indexes.js';
-import type { PvtDataStore, PvtNsCollFilter, TxPvtData } from '../pvtdatastore/store.js';
+import type {
+  PvtDataEntry,
+  PvtDataStore,
+  PvtNsCollFilter,
+  TxPvtData,
+} from '../pvtdatastore/store.js';
 import {
   commitHashMetadata,
   computeCommitHash,
@@ -104,6 +117,13 @@ export interface KvLedgerOptions {
   readonly pvtDataStore?: PvtDataStore;
   /** Collection lookups for private data; without it collection names are not checked. */
   readonly collections?: CollectionConfigProvider;
+  /**
+   * Collections' block-to-live; with `expirySchedule`, private data expires as in Fabric.
+   * Without them, nothing expires.
+   */
+  readonly blockToLive?: BlockToLiveSource;
+  /** The channel's private state expiry schedule (the manager's bookkeeping database). */
+  readonly expirySchedule?: ExpirySchedule;
   /** Processors by header type; default: CONFIG (Fabric's ConfigTxProcessor). */
   readonly customTxProcessors?: ReadonlyMap<number, CustomTxProcessor>;
   /** `ledger.state.totalQueryLimit` (default 100000). */
@@ -190,6 +210,8 @@ class KvLedgerImpl implements KvLedger {
   private readonly ctx: ExecutorContext;
   private readonly processors: ReadonlyMap<number, CustomTxProcessor>;
   private readonly logger: Logger | undefined;
+  private readonly btl: BtlPolicy | undefined;
+  private readonly expiry: PrivateStateExpiry | undefined;
   private commitHash: Uint8Array = EMPTY;
   private needsRecovery = false;
   /** The private data store may hold data of a block the block store refused. */
@@ -212,6 +234,22 @@ class KvLedgerImpl implements KvLedger {
       ...(options.historyDb !== undefined ? { history: options.historyDb } : {}),
       totalQueryLimit: options.totalQueryLimit ?? DEFAULT_TOTAL_QUERY_LIMIT,
     };
+    if (options.blockToLive !== undefined && options.expirySchedule !== undefined) {
+      // Definitions are read from committed state; commits are serialized, so no lock is needed.
+      const db = options.stateDb;
+      this.btl = new BtlPolicy(
+        options.channelId,
+        options.blockToLive,
+        { getState: async (ns, key) => (await db.getState(ns, key))?.value },
+        options.logger,
+      );
+      this.expiry = new PrivateStateExpiry(
+        options.expirySchedule,
+        this.btl,
+        this.state,
+        options.logger,
+      );
+    }
   }
 
   async init(): Promise<void> {
@@ -303,7 +341,68 @@ class KvLedgerImpl implements KvLedger {
       );
     }
     if (this.pvtStore === undefined) return [];
-    return this.pvtStore.getPvtDataByBlockNum(blockNum, filter);
+    return this.unexpired(
+      await this.pvtStore.getPvtDataByBlockNum(blockNum, filter),
+      blockNum,
+      height - 1,
+    );
+  }
+
+  /**
+   * `data` of block `blockNum` without the collections expired once block `lastBlock` is committed
+   * (Fabric's pvtdatastorage filters them the same way until its purger removes them).
+   */
+  private async unexpired(
+    data: TxPvtData[],
+    blockNum: number,
+    lastBlock: number,
+  ): Promise<TxPvtData[]> {
+    const btl = this.btl;
+    if (btl === undefined || data.length === 0) return data;
+    const live = async (ns: string, coll: string): Promise<boolean> => {
+      const expiring = await btl.expiringBlock(ns, coll, blockNum);
+      return expiring === undefined || expiring > lastBlock;
+    };
+    const out: TxPvtData[] = [];
+    for (const tx of data) {
+      const nsPvtRwset: rwset.NsPvtReadWriteSet[] = [];
+      let dropped = false;
+      for (const ns of tx.writeSet.nsPvtRwset) {
+        const colls: rwset.ICollectionPvtReadWriteSet[] = [];
+        for (const c of ns.collectionPvtRwset ?? []) {
+          if (await live(ns.namespace ?? '', c.collectionName ?? '')) colls.push(c);
+          else dropped = true;
+        }
+        if (colls.length > 0) {
+          nsPvtRwset.push(
+            rwset.NsPvtReadWriteSet.create({ namespace: ns.namespace, collectionPvtRwset: colls }),
+          );
+        }
+      }
+      if (!dropped) out.push(tx);
+      else if (nsPvtRwset.length > 0) {
+        out.push({
+          seqInBlock: tx.seqInBlock,
+          writeSet: rwset.TxPvtReadWriteSet.create({ nsPvtRwset }),
+        });
+      }
+    }
+    return out;
+  }
+
+  /** The expiring block of each entry's collection. */
+  private async withExpiry(
+    entries: readonly PvtDataEntry[],
+    blockNum: number,
+  ): Promise<PvtDataEntry[]> {
+    const btl = this.btl;
+    if (btl === undefined) return [...entries];
+    const out: PvtDataEntry[] = [];
+    for (const e of entries) {
+      const expiringBlock = await btl.expiringBlock(e.namespace, e.collection, blockNum);
+      out.push(expiringBlock === undefined ? e : { ...e, expiringBlock });
+    }
+    return out;
   }
 
   // ---- commit -------------------------------------------------------------------------------
@@ -420,7 +519,7 @@ class KvLedgerImpl implements KvLedger {
           skipped,
         });
       }
-      await this.pvtStore.commit(blockNum, entries);
+      await this.pvtStore.commit(blockNum, await this.withExpiry(entries, blockNum));
       storedPvt = entries.length > 0;
     }
     try {
@@ -434,6 +533,7 @@ class KvLedgerImpl implements KvLedger {
     try {
       await this.applyState(result.batch, blockNum, envelopes.length);
       if (this.history !== undefined) await this.history.commit(finalBlock);
+      await this.purgeExpiredPvtData(blockNum);
     } catch (err) {
       this.needsRecovery = true;
       throw new LedgerError(
@@ -468,14 +568,36 @@ class KvLedgerImpl implements KvLedger {
     };
   }
 
+  /** Applies a block's batch, with the deletes of the private data that expires at it. */
   private async applyState(batch: UpdateBatch, blockNum: number, txCount: number): Promise<void> {
-    const updates = toStateUpdates(batch, this.state.db.bytesKeySupported());
     const savepoint: Height = { blockNum, txNum: Math.max(0, txCount - 1) };
+    await this.expiry?.addExpiredToBatch(batch, savepoint);
+    const updates = toStateUpdates(batch, this.state.db.bytesKeySupported());
     const release = await this.lock.writeLock();
     try {
       await this.state.db.applyUpdates(updates, savepoint);
     } finally {
       release();
+    }
+    await this.expiry?.committed(blockNum);
+  }
+
+  /**
+   * Drops from the private data store what expired by `blockNum`. Served data is filtered anyway,
+   * so a failure only delays the removal to a later commit.
+   */
+  private async purgeExpiredPvtData(blockNum: number): Promise<void> {
+    if (this.btl === undefined || this.pvtStore === undefined) return;
+    try {
+      const purged = await this.pvtStore.purgeExpired(blockNum);
+      if (purged > 0) {
+        this.logger?.debug(`[${this.channelId}] purged expired private data`, { blockNum, purged });
+      }
+    } catch (err) {
+      this.logger?.warn(`[${this.channelId}] expired private data not purged yet`, {
+        blockNum,
+        error: (err as Error).message,
+      });
     }
   }
 
@@ -577,7 +699,9 @@ class KvLedgerImpl implements KvLedger {
         const pvtData =
           this.pvtStore === undefined
             ? undefined
-            : pvtDataMapOf(await this.pvtStore.getPvtDataByBlockNum(n));
+            : pvtDataMapOf(
+                await this.unexpired(await this.pvtStore.getPvtDataByBlockNum(n), n, last),
+              );
         const result = await validateAndPrepareBatch(
           this.validationContext(),
           { blockNum: n, envelopes, filter, ...(pvtData !== undefined ? { pvtData } : {}) },
@@ -589,6 +713,7 @@ class KvLedgerImpl implements KvLedger {
         await this.history.commit(block);
       }
     }
+    if (from <= last) await this.purgeExpiredPvtData(last);
     this.needsRecovery = false;
   }
 

@@ -6,6 +6,7 @@
  *   stateLeveldb/    state, when the state database provider is the LevelDB one (its own choice)
  *   historyLeveldb/  the history database of all channels
  *   pvtdataStore/    the private data store of all channels (private write sets per block)
+ *   bookkeeper/      the private state expiry schedule of all channels (block-to-live)
  *   ledgerProvider/  ledger ids and status
  *   fileLock/        held while the manager is open, so that two peers cannot share the folder
  *
@@ -19,6 +20,8 @@ import type { Logger, StateDatabaseProvider } from '@fabric-peer/api';
 import { common } from '@fabric-peer/protos';
 import { openHistoryDBProvider, type HistoryDBProvider } from '../history/history-db.js';
 import { openLevel, type BinaryLevel } from '../history/level.js';
+import type { BlockToLiveSource } from '../expiry/btl-policy.js';
+import { openExpiryScheduleProvider, type ExpiryScheduleProvider } from '../expiry/schedule.js';
 import { openKvLedger, type KvLedger } from '../kvledger/kv-ledger.js';
 import { openPvtDataStoreProvider, type PvtDataStoreProvider } from '../pvtdatastore/store.js';
 import type { CustomTxProcessor } from '../txmgmt/custom-tx.js';
@@ -45,7 +48,15 @@ export interface LedgerManagerOptions {
    * collection names are not checked.
    */
   readonly collections?: CollectionConfigProvider;
-  /** fsync the private data store's writes (default true, as the file block store). */
+  /**
+   * Where the ledgers find collections' block-to-live (the peer reads `_lifecycle`'s and lscc's
+   * definitions); without it private data never expires.
+   */
+  readonly blockToLive?: BlockToLiveSource;
+  /**
+   * fsync the writes of the private data store and of the expiry schedule (default true, as the
+   * file block store).
+   */
   readonly syncPvtDataStore?: boolean;
   readonly customTxProcessors?: ReadonlyMap<number, CustomTxProcessor>;
   readonly logger?: Logger;
@@ -67,7 +78,7 @@ export interface LedgerManager {
   /** ACTIVE ledgers. */
   list(): Promise<string[]>;
   /**
-   * Fabric's `peer node rebuild-dbs`: drops the state and history databases of every ledger; the
+   * Fabric's `peer node rebuild-dbs`: drops the state and history databases (and the private state expiry schedule) of every ledger; the
    * block and private data stores stay, and each ledger rebuilds both from its blocks when it
    * next opens. Refused while a ledger is open. Returns the ledgers concerned.
    */
@@ -95,6 +106,7 @@ export async function openLedgerManager(options: LedgerManagerOptions): Promise<
   let idStore: IdStore | undefined;
   let history: HistoryDBProvider | undefined;
   let pvtData: PvtDataStoreProvider | undefined;
+  let expiry: ExpiryScheduleProvider | undefined;
   try {
     idStore = await IdStore.open(join(root, 'ledgerProvider'));
     if (options.enableHistoryDatabase !== false) {
@@ -103,10 +115,22 @@ export async function openLedgerManager(options: LedgerManagerOptions): Promise<
     pvtData = await openPvtDataStoreProvider(join(root, 'pvtdataStore'), {
       ...(options.syncPvtDataStore !== undefined ? { sync: options.syncPvtDataStore } : {}),
     });
-    const manager = new LedgerManagerImpl(options, root, fileLock, idStore, history, pvtData);
+    expiry = await openExpiryScheduleProvider(join(root, 'bookkeeper'), {
+      ...(options.syncPvtDataStore !== undefined ? { sync: options.syncPvtDataStore } : {}),
+    });
+    const manager = new LedgerManagerImpl(
+      options,
+      root,
+      fileLock,
+      idStore,
+      history,
+      pvtData,
+      expiry,
+    );
     await manager.deletePartialLedgers();
     return manager;
   } catch (err) {
+    await expiry?.close();
     await pvtData?.close();
     await history?.close();
     await idStore?.close();
@@ -152,6 +176,7 @@ class LedgerManagerImpl implements LedgerManager {
     private readonly idStore: IdStore,
     private readonly history: HistoryDBProvider | undefined,
     private readonly pvtData: PvtDataStoreProvider,
+    private readonly expiry: ExpiryScheduleProvider,
   ) {
     this.blockStores =
       options.blockStores ??
@@ -229,6 +254,9 @@ class LedgerManagerImpl implements LedgerManager {
           : {}),
         pvtDataStore: this.pvtData.handle(channelId),
         ...(o.collections !== undefined ? { collections: o.collections } : {}),
+        ...(o.blockToLive !== undefined
+          ? { blockToLive: o.blockToLive, expirySchedule: this.expiry.handle(channelId) }
+          : {}),
         ...(o.customTxProcessors !== undefined ? { customTxProcessors: o.customTxProcessors } : {}),
         totalQueryLimit: o.totalQueryLimit ?? DEFAULT_TOTAL_QUERY_LIMIT,
         ...(o.logger !== undefined ? { logger: o.logger.child?.(channelId) ?? o.logger } : {}),
@@ -258,6 +286,8 @@ class LedgerManagerImpl implements LedgerManager {
     for (const id of ids) {
       await this.options.stateDatabaseProvider.drop(id);
       await this.history?.drop(id);
+      // The expiry schedule goes with the state it schedules (Fabric drops its bookkeeper too).
+      await this.expiry.drop(id);
       this.options.logger?.info('dropped the state and history databases', { ledgerId: id });
     }
     return ids;
@@ -308,6 +338,7 @@ class LedgerManagerImpl implements LedgerManager {
     await this.options.stateDatabaseProvider.drop(ledgerId);
     await this.history?.drop(ledgerId);
     await this.pvtData.drop(ledgerId);
+    await this.expiry.drop(ledgerId);
     await this.idStore.delete(ledgerId);
   }
 
@@ -318,6 +349,7 @@ class LedgerManagerImpl implements LedgerManager {
     await this.blockStores.close?.();
     await this.history?.close();
     await this.pvtData.close();
+    await this.expiry.close();
     await this.idStore.close();
     await this.fileLock.close();
   }

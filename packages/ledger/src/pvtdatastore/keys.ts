@@ -4,18 +4,23 @@
  *
  *   data key = 0x02 ovarint(blockNum) ovarint(txNum) ns 0x00 coll  → CollectionPvtReadWriteSet bytes
  *
+ *   expiry key = 0x03 ovarint(expiringBlock) ovarint(committingBlock)
+ *              → JSON [[txNum, ns, coll], ...]: the block's data keys that expire then
+ *
  * where ovarint is the order-preserving varint (txmgmt/height.ts), so a block's entries are one
- * contiguous range sorted by transaction, namespace and collection, and every block at or above a
- * height is the range from that height's first key to the prefix 0x03.
+ * contiguous range sorted by transaction, namespace and collection, every block at or above a
+ * height is the range from that height's first key to the prefix 0x03, and the expiry entries due
+ * up to a block are one range. (Fabric's expiry value is its ExpiryData message; this one is the
+ * peer's own.)
  */
 import { LedgerError } from '../txmgmt/errors.js';
-import { decodeOrderedVarUint64, heightToBytes } from '../txmgmt/height.js';
+import { decodeOrderedVarUint64, encodeOrderedVarUint64, heightToBytes } from '../txmgmt/height.js';
 import { concatBytes, utf8 } from '../history/level.js';
 
 /** Fabric's pvtDataKeyPrefix. */
 export const DATA_KEY_PREFIX = 0x02;
-/** The prefix right after the data keys (Fabric's expiryKeyPrefix): the end of every data range. */
-const AFTER_DATA_PREFIX = 0x03;
+/** Fabric's expiryKeyPrefix, right after the data keys: also the end of every data range. */
+export const EXPIRY_KEY_PREFIX = 0x03;
 const SEP = 0x00;
 
 /** What a data key names. */
@@ -62,4 +67,34 @@ export function blockStartKey(blockNum: number): Uint8Array {
 }
 
 /** Past every data key. */
-export const DATA_END_KEY = Uint8Array.of(AFTER_DATA_PREFIX);
+export const DATA_END_KEY = Uint8Array.of(EXPIRY_KEY_PREFIX);
+
+/** The expiry key of the data `committingBlock` keeps until `expiringBlock`. */
+export function encodeExpiryKey(expiringBlock: number, committingBlock: number): Uint8Array {
+  return concatBytes(
+    Uint8Array.of(EXPIRY_KEY_PREFIX),
+    encodeOrderedVarUint64(expiringBlock),
+    encodeOrderedVarUint64(committingBlock),
+  );
+}
+
+/** Of an expiry key without the channel prefix. */
+export function decodeExpiryKey(bytes: Uint8Array): {
+  expiringBlock: number;
+  committingBlock: number;
+} {
+  if (bytes[0] !== EXPIRY_KEY_PREFIX) {
+    throw new LedgerError('MALFORMED', 'not a private data expiry key');
+  }
+  const expiring = decodeOrderedVarUint64(bytes, 1);
+  const committing = decodeOrderedVarUint64(bytes, 1 + expiring.consumed);
+  return { expiringBlock: Number(expiring.value), committingBlock: Number(committing.value) };
+}
+
+/** Past every expiry key due at `block` or before. */
+export function expiryEndKey(block: number): Uint8Array {
+  return concatBytes(Uint8Array.of(EXPIRY_KEY_PREFIX), encodeOrderedVarUint64(block + 1));
+}
+
+/** Past every expiry key. */
+export const EXPIRY_END_KEY = Uint8Array.of(EXPIRY_KEY_PREFIX + 1);

@@ -9,8 +9,12 @@
  * removes whatever the store holds for blocks the block store lacks (`truncate`). A block without
  * private data writes nothing here.
  *
- * Not kept (unlike Fabric): missing-data entries for the reconciler, block-to-live expiry entries
- * and purge markers — the ledger does not track them yet.
+ * Block-to-live: an entry given an `expiringBlock` is also listed under that block (keys.ts), and
+ * `purgeExpired(n)` deletes every entry due at block n or before, as Fabric's purger does (Fabric
+ * every `purgeInterval` blocks, the ledger here after each commit). Until then the ledger filters
+ * what has expired out of what it serves.
+ *
+ * Not kept (unlike Fabric): missing-data entries for the reconciler and purge markers.
  */
 import { rwset } from '@fabric-peer/protos';
 import { channelKey, channelRange } from '../history/keys.js';
@@ -19,9 +23,13 @@ import { LedgerError } from '../txmgmt/errors.js';
 import {
   DATA_END_KEY,
   DATA_KEY_PREFIX,
+  EXPIRY_END_KEY,
   blockStartKey,
   decodeDataKey,
+  decodeExpiryKey,
   encodeDataKey,
+  encodeExpiryKey,
+  expiryEndKey,
 } from './keys.js';
 
 const EMPTY = new Uint8Array(0);
@@ -43,6 +51,8 @@ export interface PvtDataEntry {
   readonly collection: string;
   /** The collection's KVRWSet bytes as the transaction produced them (what pvt_rwset_hash covers). */
   readonly rwset: Uint8Array;
+  /** The block at whose commit the entry expires (its collection's block-to-live); absent: never. */
+  readonly expiringBlock?: number;
 }
 
 /** The private data of one channel. */
@@ -56,6 +66,8 @@ export interface PvtDataStore {
   lastBlockWithData(): Promise<number | undefined>;
   /** Removes the private data of every block numbered `height` or more. */
   truncate(height: number): Promise<void>;
+  /** Deletes the entries that expire at block `block` or before; returns how many. */
+  purgeExpired(block: number): Promise<number>;
 }
 
 /** The shared private data LevelDB. */
@@ -100,11 +112,15 @@ class PvtDataStoreProviderImpl implements PvtDataStoreProvider {
 }
 
 class PvtDataStoreImpl implements PvtDataStore {
+  private readonly prefixLength: number;
+
   constructor(
     private readonly db: BinaryLevel,
     readonly channelId: string,
     private readonly sync: boolean,
-  ) {}
+  ) {
+    this.prefixLength = channelKey(channelId, EMPTY).length;
+  }
 
   private key(k: Uint8Array): Uint8Array {
     return channelKey(this.channelId, k);
@@ -112,7 +128,7 @@ class PvtDataStoreImpl implements PvtDataStore {
 
   async commit(blockNum: number, entries: readonly PvtDataEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const ops = entries.map((e) => ({
+    const ops: { type: 'put'; key: Uint8Array; value: Uint8Array }[] = entries.map((e) => ({
       type: 'put' as const,
       key: this.key(
         encodeDataKey({
@@ -127,6 +143,20 @@ class PvtDataStoreImpl implements PvtDataStore {
         rwset: e.rwset,
       }).finish(),
     }));
+    const expiring = new Map<number, [number, string, string][]>();
+    for (const e of entries) {
+      if (e.expiringBlock === undefined) continue;
+      const list = expiring.get(e.expiringBlock) ?? [];
+      list.push([e.txNum, e.namespace, e.collection]);
+      expiring.set(e.expiringBlock, list);
+    }
+    for (const [block, list] of expiring) {
+      ops.push({
+        type: 'put',
+        key: this.key(encodeExpiryKey(block, blockNum)),
+        value: Buffer.from(JSON.stringify(list)),
+      });
+    }
     try {
       await this.db.batch(ops, { sync: this.sync });
     } catch (err) {
@@ -154,7 +184,7 @@ class PvtDataStoreImpl implements PvtDataStore {
         }),
       });
     };
-    const prefixLength = this.key(EMPTY).length;
+    const prefixLength = this.prefixLength;
     const it = this.db.iterator({
       gte: this.key(blockStartKey(blockNum)),
       lt: this.key(blockStartKey(blockNum + 1)),
@@ -209,5 +239,56 @@ class PvtDataStoreImpl implements PvtDataStore {
 
   async truncate(height: number): Promise<void> {
     await this.db.clear({ gte: this.key(blockStartKey(height)), lt: this.key(DATA_END_KEY) });
+    // Expiry entries are ordered by expiring block: those of the removed blocks are found by scan.
+    const stale: Uint8Array[] = [];
+    for await (const k of this.db.keys({
+      gte: this.key(DATA_END_KEY),
+      lt: this.key(EXPIRY_END_KEY),
+    })) {
+      if (decodeExpiryKey(k.subarray(this.prefixLength)).committingBlock >= height) stale.push(k);
+    }
+    if (stale.length > 0) {
+      await this.db.batch(stale.map((key) => ({ type: 'del' as const, key })));
+    }
+  }
+
+  async purgeExpired(block: number): Promise<number> {
+    const ops: { type: 'del'; key: Uint8Array }[] = [];
+    let purged = 0;
+    for await (const [k, v] of this.db.iterator({
+      gte: this.key(DATA_END_KEY),
+      lt: this.key(expiryEndKey(block)),
+    })) {
+      const { committingBlock } = decodeExpiryKey(k.subarray(this.prefixLength));
+      let list: [number, string, string][];
+      try {
+        list = JSON.parse(Buffer.from(v).toString()) as [number, string, string][];
+      } catch (err) {
+        throw new LedgerError(
+          'MALFORMED',
+          `a private data expiry entry of block [${committingBlock}] does not decode: ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+      purged += list.length;
+      for (const [txNum, namespace, collection] of list) {
+        ops.push({
+          type: 'del',
+          key: this.key(encodeDataKey({ blockNum: committingBlock, txNum, namespace, collection })),
+        });
+      }
+      ops.push({ type: 'del', key: k });
+    }
+    if (ops.length === 0) return 0;
+    try {
+      await this.db.batch(ops, { sync: this.sync });
+    } catch (err) {
+      throw new LedgerError(
+        'DB_ERROR',
+        `cannot purge the expired private data of channel [${this.channelId}]: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    return purged;
   }
 }
