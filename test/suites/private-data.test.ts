@@ -9,7 +9,9 @@
  * block with both write sets and Org2's user the block with the `shared` one only. Org2's peer,
  * outside the collections, keeps hashes only. Chaincode calls are held to the member-only flags
  * (Fabric's RetrieveReadWritePermission): Org2's user, a client of Org1's peer, cannot read
- * `org1only` nor write `org1writes` through the chaincode, while it reads the other two.
+ * `org1only` nor write `org1writes` through the chaincode, while it reads the other two. A fourth
+ * collection, `shortlived`, has a block-to-live of 2: its value, its hash on both peers and Org1's
+ * stored copy are there through two more blocks and gone with the third, as on Fabric.
  */
 import assert from 'node:assert/strict';
 import { createPrivateKey } from 'node:crypto';
@@ -46,8 +48,11 @@ const ORG1_MEMBER: common.ISignaturePolicyEnvelope = {
   ],
 };
 
+/** Blocks a `shortlived` value outlives the one that commits it. */
+const SHORTLIVED_BTL = 2;
+
 const COLLECTIONS: protos.ICollectionConfigPackage = {
-  config: ['org1only', 'shared', 'org1writes'].map((name) => ({
+  config: ['org1only', 'shared', 'org1writes', 'shortlived'].map((name) => ({
     staticCollectionConfig: {
       name,
       memberOrgsPolicy: { signaturePolicy: ORG1_MEMBER },
@@ -55,6 +60,7 @@ const COLLECTIONS: protos.ICollectionConfigPackage = {
       maximumPeerCount: 1,
       memberOnlyRead: name === 'org1only',
       memberOnlyWrite: name === 'org1writes',
+      blockToLive: name === 'shortlived' ? SHORTLIVED_BTL : 0,
     },
   })),
 };
@@ -316,6 +322,63 @@ describe(
       // non-member writes where write is not member-only.
       await write(org1, 'org1writes', 'k4');
       await write(org2AtOrg1Peer, 'org1only', 'k4');
+    });
+
+    it("expires a collection's data after its block-to-live, on both peers", async () => {
+      const contract = org1.gateway.getNetwork(CHANNEL).getContract(CHAINCODE);
+      /** Submits `fn` (Org1 and Org2 endorse) and waits for both peers to commit its block. */
+      const submit = async (fn: string, args: string[], value?: string): Promise<number> => {
+        const tx = await contract
+          .newProposal(fn, {
+            arguments: args,
+            ...(value !== undefined ? { transientData: { value } } : {}),
+            endorsingOrganizations: ['Org1MSP', 'Org2MSP'],
+          })
+          .endorse();
+        const status = await (await tx.submit()).getStatus();
+        assert.equal(status.code, protos.TxValidationCode.VALID, fn);
+        const block = Number(status.blockNumber);
+        await net.waitForHeight(block + 1);
+        return block;
+      };
+      /** What each peer holds of `k` in `shortlived`, and whether Org1 serves block c's copy. */
+      const observe = async (c: number) => {
+        const value = Buffer.from(
+          await contract.evaluateTransaction('GetPrivate', 'shortlived', 'k'),
+        ).toString();
+        const hashes: boolean[] = [];
+        for (const peer of net.peers) {
+          const qe = await ledgerOf(peer).newQueryExecutor();
+          try {
+            hashes.push((await qe.getPrivateDataHash(CHAINCODE, 'shortlived', 'k')) !== undefined);
+          } finally {
+            qe.done();
+          }
+        }
+        const stored = (await ledgerOf(net.peers[0]).getPvtDataByNum(c)).some((t) =>
+          t.writeSet.nsPvtRwset.some((ns) =>
+            (ns.collectionPvtRwset ?? []).some((x) => x.collectionName === 'shortlived'),
+          ),
+        );
+        return { value, hashes, stored };
+      };
+      const c = await submit('PutPrivate', ['shortlived', 'k'], 'gone soon');
+      const present = { value: 'gone soon', hashes: [true, true], stored: true };
+      assert.deepEqual(await observe(c), present);
+      // One block at a time (each submit waits for its commit) up to c + BTL: still there.
+      let last = c;
+      while (last < c + SHORTLIVED_BTL) last = await submit('GetPut', ['btl-tick', String(last)]);
+      assert.equal(last, c + SHORTLIVED_BTL, 'each submit committed its own block');
+      assert.deepEqual(await observe(c), present);
+
+      // Block c + BTL + 1 removes it: the value, both peers' hashes, the stored copy.
+      assert.equal(await submit('GetPut', ['btl-tick', 'expiry']), c + SHORTLIVED_BTL + 1);
+      assert.deepEqual(await observe(c), { value: '', hashes: [false, false], stored: false });
+      const [delivered] = await deliverWithPrivateData(org1.gateway, c, c);
+      assert.ok(
+        ![...delivered!.privateData.values()].some((colls) => colls.has(`${CHAINCODE}/shortlived`)),
+        'DeliverWithPrivateData no longer has it',
+      );
     });
 
     it('fails GetPrivate of a collection the definition does not have, naming it', async () => {

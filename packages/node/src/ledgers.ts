@@ -2,7 +2,9 @@
  * The peer's ledgers (Fabric's ledger manager): opened at start with the state database core.yaml
  * chooses, closed at stop. The channels service opens each joined channel's ledger (recovering it
  * from its blocks if a crash left its state or history behind). Simulations check collection names
- * against the chaincodes' collections, which chaincode support binds once it has started.
+ * against the chaincodes' collections, which chaincode support binds once it has started. Private
+ * data expires by its collection's block-to-live, read from the committed definitions (so also
+ * while a ledger replays its blocks on opening).
  */
 import {
   FabricPeerError,
@@ -24,6 +26,7 @@ import {
   type SimpleQueryExecutor,
 } from '@fabric-peer/ledger';
 import type { protos } from '@fabric-peer/protos';
+import { lifecycleBlockToLive } from '@fabric-peer/scc';
 
 /**
  * The chaincodes' collections, bound later: the ledgers open (and the channels restore) before
@@ -93,6 +96,7 @@ export class LedgersService implements Service {
       ...settings,
       stateDatabaseProvider: this.#provider,
       collections: this.collections,
+      blockToLive: lifecycleBlockToLive,
       logger: this.#logger,
     });
     this.#logger.info('ledgers ready', { stateDatabase: name, folder: this.#manager.rootDir });

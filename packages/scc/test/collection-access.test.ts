@@ -18,6 +18,7 @@ import {
   Lifecycle,
   LifecycleCollections,
   encodeChaincodeData,
+  lifecycleBlockToLive,
   type CollectionInfoProvider,
 } from '../src/index.js';
 import {
@@ -40,7 +41,7 @@ const EMPTY = new Uint8Array(0);
 /** A collection whose members are Org1's, with the given flags. */
 function org1Collection(
   name: string,
-  flags: { memberOnlyRead?: boolean; memberOnlyWrite?: boolean } = {},
+  flags: { memberOnlyRead?: boolean; memberOnlyWrite?: boolean; blockToLive?: number } = {},
 ): protos.ICollectionConfig {
   const c = collection(name, { orgs: ['Org1MSP'] });
   return { staticCollectionConfig: { ...c.staticCollectionConfig, ...flags } };
@@ -111,7 +112,7 @@ describe('the collection store (member-only read and write)', () => {
       collections: {
         config: [
           org1Collection('open'),
-          org1Collection('readers', { memberOnlyRead: true }),
+          org1Collection('readers', { memberOnlyRead: true, blockToLive: 3 }),
           org1Collection('writers', { memberOnlyWrite: true }),
           org1Collection('both', { memberOnlyRead: true, memberOnlyWrite: true }),
         ],
@@ -159,7 +160,7 @@ describe('the collection store (member-only read and write)', () => {
         'legacy~collection',
         protos.CollectionConfigPackage.encode({
           config: [
-            org1Collection('fine', { memberOnlyRead: true }),
+            org1Collection('fine', { memberOnlyRead: true, blockToLive: 7 }),
             { staticCollectionConfig: { name: 'nopolicy', memberOnlyRead: true } },
             { staticCollectionConfig: { name: 'nosigpolicy', memberOrgsPolicy: {} } },
             {
@@ -201,6 +202,23 @@ describe('the collection store (member-only read and write)', () => {
 
   after(async () => {
     await net?.close();
+  });
+
+  it("gives the ledger each collection's block-to-live from the committed definitions", async () => {
+    const qe = await ledger().newQueryExecutor();
+    try {
+      const btl = (ns: string, coll: string) =>
+        lifecycleBlockToLive.blockToLive(net.channelId, ns, coll, qe);
+      assert.equal(await btl('pdc', 'readers'), 3);
+      assert.equal(await btl('pdc', 'open'), 0);
+      assert.equal(await btl('pdc', '_implicit_org_Org1MSP'), 0);
+      assert.equal(await btl('pdc', 'nope'), undefined);
+      assert.equal(await btl('legacy', 'fine'), 7, 'lscc collections too');
+      assert.equal(await btl('legacy', 'nope'), undefined);
+      assert.equal(await btl('undefined-chaincode', 'any'), undefined);
+    } finally {
+      qe.done();
+    }
   });
 
   it('lets members read and write every collection', async () => {

@@ -4,7 +4,11 @@
  * read through a query executor so that, in a simulation, the reads land in its read set exactly
  * as Fabric's do.
  */
-import type { CollectionConfigProvider, SimpleQueryExecutor } from '@fabric-peer/ledger';
+import type {
+  BlockToLiveSource,
+  CollectionConfigProvider,
+  SimpleQueryExecutor,
+} from '@fabric-peer/ledger';
 import type { ChannelConfigBundle } from '@fabric-peer/policies';
 import { common, protos } from '@fabric-peer/protos';
 import { collectionKey } from '../lscc.js';
@@ -151,6 +155,44 @@ function findStatic(
 }
 
 /**
+ * A collection's configuration as {@link LifecycleCollections.collectionInfo} describes it;
+ * `implicit` gives an implicit org collection's.
+ */
+async function staticCollection(
+  namespace: string,
+  collection: string,
+  qe: StateReader,
+  implicit: (mspId: string) => protos.IStaticCollectionConfig,
+): Promise<protos.IStaticCollectionConfig | undefined> {
+  let def;
+  try {
+    def = await chaincodeDefinitionIfDefined(namespace, lifecycleState(qe));
+  } catch (err) {
+    throw withMessage(err, 'could not get chaincode');
+  }
+  if (def === undefined) return findStatic(await legacyCollections(namespace, qe), collection);
+  const mspId = mspIdOfImplicitCollection(collection);
+  if (mspId !== undefined) return implicit(mspId);
+  return findStatic(def.collections, collection);
+}
+
+/**
+ * Where the ledger reads collections' block-to-live (Fabric's BTL policy over the collection info
+ * provider): the `blockToLive` of the collection `_lifecycle` (or lscc) defines, 0 for an implicit
+ * org collection (Fabric gives them none), undefined for no such collection. It reads committed
+ * state only, so it serves the ledgers from their opening on, recovery included.
+ */
+export const lifecycleBlockToLive: BlockToLiveSource = {
+  async blockToLive(_channelId, namespace, collection, state) {
+    const config = await staticCollection(namespace, collection, state, () => ({}));
+    if (config === undefined) return undefined;
+    const btl = config.blockToLive ?? 0;
+    // uint64: a Long (possibly signed) beyond 2^53 only needs to be too large to ever expire.
+    return typeof btl === 'number' ? btl : Number(BigInt.asUintN(64, BigInt(btl.toString())));
+  },
+};
+
+/**
  * The collections of a namespace, as the ledger checks private data against them (Fabric's
  * ValidatorCommitter.AllCollectionsConfigPkg): for `_lifecycle` and chaincodes it defines, the
  * explicit collections plus one implicit collection per application org; for lscc chaincodes, the
@@ -168,24 +210,15 @@ export class LifecycleCollections implements CollectionConfigProvider, Collectio
    * chaincode lscc's `<name>~collection`. It reads exactly the keys Fabric reads, through `qe`,
    * so that in a simulation the read set is Fabric's.
    */
-  async collectionInfo(
+  collectionInfo(
     _channelId: string,
     namespace: string,
     collection: string,
     qe: StateReader,
   ): Promise<protos.IStaticCollectionConfig | undefined> {
-    let def;
-    try {
-      def = await chaincodeDefinitionIfDefined(namespace, lifecycleState(qe));
-    } catch (err) {
-      throw withMessage(err, 'could not get chaincode');
-    }
-    if (def === undefined) return findStatic(await legacyCollections(namespace, qe), collection);
-    const mspId = mspIdOfImplicitCollection(collection);
-    if (mspId !== undefined) {
-      return implicitCollectionConfig(mspId, this.options.localMspId, this.options.dissemination);
-    }
-    return findStatic(def.collections, collection);
+    return staticCollection(namespace, collection, qe, (mspId) =>
+      implicitCollectionConfig(mspId, this.options.localMspId, this.options.dissemination),
+    );
   }
 
   async allCollectionsConfigPkg(

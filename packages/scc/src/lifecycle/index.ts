@@ -21,6 +21,7 @@ export {
   chaincodeInfo,
   implicitCollectionConfig,
   legacyChaincodeInfo,
+  lifecycleBlockToLive,
   type DeployedChaincodeInfo,
   type ImplicitCollectionDissemination,
   type LifecycleCollectionsOptions,
