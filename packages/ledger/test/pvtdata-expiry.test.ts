@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { VersionedDB } from '@fabric-peer/api';
 import { memoryStateDatabaseProvider, MemoryStateStore } from '@fabric-peer/statedb-testkit';
 import {
+  expiringBlock,
   openLedgerManager,
   openPvtDataStoreProvider,
   type BlockToLiveSource,
@@ -264,6 +265,15 @@ describe('block-to-live through the ledger manager', () => {
       await provider.close();
       tmp.dispose();
     }
+  });
+});
+
+describe("Fabric's expiring block", () => {
+  it('is c + BTL + 1; BTL 0 and a block past 2^53 (Fabric: uint64 overflow) never come', () => {
+    assert.equal(expiringBlock(5, 2), 8);
+    assert.equal(expiringBlock(0, 1), 2);
+    assert.equal(expiringBlock(5, 0), undefined);
+    assert.equal(expiringBlock(5, 2 ** 60), undefined);
   });
 });
 

@@ -28,9 +28,11 @@ export interface BlockToLiveSource {
   ): Promise<number | undefined>;
 }
 
-/** Fabric's ComputeExpiringBlock; undefined: never expires. */
+/** Fabric's ComputeExpiringBlock; undefined: never expires (also past 2^53, Fabric's overflow). */
 export function expiringBlock(committingBlock: number, btl: number): number | undefined {
-  return btl > 0 ? committingBlock + btl + 1 : undefined;
+  if (!(btl > 0)) return undefined;
+  const at = committingBlock + btl + 1;
+  return Number.isSafeInteger(at) ? at : undefined;
 }
 
 /** A channel's BTL policy (Fabric's LSCCBasedBTLPolicy), with its cache. */
