@@ -78,9 +78,10 @@ export interface LedgerManager {
   /** ACTIVE ledgers. */
   list(): Promise<string[]>;
   /**
-   * Fabric's `peer node rebuild-dbs`: drops the state and history databases (and the private state expiry schedule) of every ledger; the
-   * block and private data stores stay, and each ledger rebuilds both from its blocks when it
-   * next opens. Refused while a ledger is open. Returns the ledgers concerned.
+   * Fabric's `peer node rebuild-dbs`: drops the state and history databases, and the private
+   * state expiry schedule, of every ledger; the block and private data stores stay, and each
+   * ledger rebuilds them from its blocks when it next opens. Refused while a ledger is open.
+   * Returns the ledgers concerned.
    */
   rebuildDatabases(): Promise<string[]>;
   /**
