@@ -7,6 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { VersionedDB } from '@fabric-peer/api';
+import { kvrwset } from '@fabric-peer/protos';
 import { memoryStateDatabaseProvider, MemoryStateStore } from '@fabric-peer/statedb-testkit';
 import {
   expiringBlock,
@@ -283,7 +284,7 @@ describe('private data store expiry entries', () => {
     const provider = await openPvtDataStoreProvider(`${tmp.dir}/pvtdataStore`, { sync: false });
     try {
       const store = provider.handle('ch');
-      const rw = new Uint8Array([1]);
+      const rw = kvrwset.KVRWSet.encode({ writes: [{ key: 'k', value: utf8('v') }] }).finish();
       await store.commit(3, [
         { txNum: 0, namespace: 'cc', collection: 'short', rwset: rw, expiringBlock: 6 },
         { txNum: 1, namespace: 'cc', collection: 'forever', rwset: rw },

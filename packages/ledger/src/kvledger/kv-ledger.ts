@@ -16,8 +16,19 @@
  * also removes the private data and hashes that expire at it (recovery replays do the same, block
  * by block), the private data store drops what has expired after each commit, and
  * getPvtDataByNum never serves expired data.
+ *
+ * App-initiated purge (Fabric v2.5): a block's purges become purge markers in the private data
+ * store, which from then on serves no purged write and removes them after the commit; the purged
+ * keys found in the store's index also leave the private state on a peer that did not get the
+ * purging transaction's private write set.
  */
-import type { Height, Logger, StateUpdate, VersionedDB } from '@fabric-peer/api';
+import {
+  compareHeights,
+  type Height,
+  type Logger,
+  type StateUpdate,
+  type VersionedDB,
+} from '@fabric-peer/api';
 import { Long, blockDataHash, common, protos, rwset } from '@fabric-peer/protos';
 import type { BlockIterator, BlockStore } from '../blockstore/types.js';
 import { BtlPolicy, type BlockToLiveSource } from '../expiry/btl-policy.js';
@@ -30,6 +41,7 @@ import {
   type IndexDeployment,
   type IndexedChaincode,
 } from './chaincode-indexes.js';
+import type { PurgeMarker } from '../pvtdatastore/purge.js';
 import type {
   PvtDataEntry,
   PvtDataStore,
@@ -390,6 +402,30 @@ class KvLedgerImpl implements KvLedger {
     return out;
   }
 
+  /**
+   * The private keys of the block's purges this peer's store knows (Fabric's
+   * FetchPrivateDataRawKey), so that a peer that did not get the purging transaction's private
+   * write set still deletes its copy.
+   */
+  private async purgedPrivateKeys(
+    purges: readonly PurgeMarker[],
+    blockNum: number,
+  ): Promise<PurgedKey[]> {
+    const out: PurgedKey[] = [];
+    for (const p of purges) {
+      const key = await this.pvtStore?.rawKey(p.namespace, p.collection, p.keyHash);
+      if (key !== undefined) {
+        out.push({
+          namespace: p.namespace,
+          collection: p.collection,
+          key,
+          version: { blockNum, txNum: p.txNum },
+        });
+      }
+    }
+    return out;
+  }
+
   /** The expiring block of each entry's collection. */
   private async withExpiry(
     entries: readonly PvtDataEntry[],
@@ -508,6 +544,8 @@ class KvLedgerImpl implements KvLedger {
     // Private data, then the block store: if the block store refuses, state and history are
     // untouched and the private data written for the block is cleared before it is written again.
     let storedPvt = false;
+    const purges = purgesOf(result.txs);
+    let purgedKeys: PurgedKey[] = [];
     if (this.pvtStore !== undefined) {
       if (this.pvtStoreAhead) {
         await this.pvtStore.truncate(blockNum);
@@ -519,8 +557,10 @@ class KvLedgerImpl implements KvLedger {
           skipped,
         });
       }
-      await this.pvtStore.commit(blockNum, await this.withExpiry(entries, blockNum));
-      storedPvt = entries.length > 0;
+      // The keys of purged hashes, looked up before the markers can make the store drop them.
+      purgedKeys = await this.purgedPrivateKeys(purges, blockNum);
+      await this.pvtStore.commit(blockNum, await this.withExpiry(entries, blockNum), purges);
+      storedPvt = entries.length > 0 || purges.length > 0;
     }
     try {
       await this.blockStore.addBlock(finalBlock);
@@ -530,10 +570,11 @@ class KvLedgerImpl implements KvLedger {
     }
     if (commitHash !== undefined) this.commitHash = commitHash;
 
+    deletePurgedKeys(result.batch, purgedKeys);
     try {
       await this.applyState(result.batch, blockNum, envelopes.length);
       if (this.history !== undefined) await this.history.commit(finalBlock);
-      await this.purgeExpiredPvtData(blockNum);
+      await this.purgePvtStore(blockNum);
     } catch (err) {
       this.needsRecovery = true;
       throw new LedgerError(
@@ -583,15 +624,20 @@ class KvLedgerImpl implements KvLedger {
   }
 
   /**
-   * Drops from the private data store what expired by `blockNum`. Served data is filtered anyway,
-   * so a failure only delays the removal to a later commit.
+   * Drops from the private data store what expired by `blockNum` and the writes purge markers
+   * cover. Served data is filtered anyway, so a failure only delays the removal to a later commit.
    */
-  private async purgeExpiredPvtData(blockNum: number): Promise<void> {
-    if (this.btl === undefined || this.pvtStore === undefined) return;
+  private async purgePvtStore(blockNum: number): Promise<void> {
+    if (this.pvtStore === undefined) return;
     try {
-      const purged = await this.pvtStore.purgeExpired(blockNum);
-      if (purged > 0) {
-        this.logger?.debug(`[${this.channelId}] purged expired private data`, { blockNum, purged });
+      const expired = this.btl === undefined ? 0 : await this.pvtStore.purgeExpired(blockNum);
+      const purged = await this.pvtStore.purgeMarked();
+      if (expired + purged > 0) {
+        this.logger?.debug(`[${this.channelId}] removed private data from the store`, {
+          blockNum,
+          expired,
+          purged,
+        });
       }
     } catch (err) {
       this.logger?.warn(`[${this.channelId}] expired private data not purged yet`, {
@@ -704,7 +750,12 @@ class KvLedgerImpl implements KvLedger {
               );
         const result = await validateAndPrepareBatch(
           this.validationContext(),
-          { blockNum: n, envelopes, filter, ...(pvtData !== undefined ? { pvtData } : {}) },
+          {
+            blockNum: n,
+            envelopes,
+            filter,
+            ...(pvtData !== undefined ? { pvtData, pvtDataFromStore: true } : {}),
+          },
           false,
         );
         await this.applyState(result.batch, n, envelopes.length);
@@ -713,7 +764,7 @@ class KvLedgerImpl implements KvLedger {
         await this.history.commit(block);
       }
     }
-    if (from <= last) await this.purgeExpiredPvtData(last);
+    if (from <= last) await this.purgePvtStore(last);
     this.needsRecovery = false;
   }
 
@@ -727,6 +778,50 @@ class KvLedgerImpl implements KvLedger {
       }
     });
     this.options.onClose?.();
+  }
+}
+
+/** A private key an app-initiated purge removes, at the purging transaction's height. */
+interface PurgedKey {
+  readonly namespace: string;
+  readonly collection: string;
+  readonly key: string;
+  readonly version: Height;
+}
+
+/** The purges of the block's valid transactions, the last per key (Fabric's pvtdataPurgeTracker). */
+function purgesOf(txs: readonly ValidatedTx[]): PurgeMarker[] {
+  const valid: number = protos.TxValidationCode.VALID;
+  const byKey = new Map<string, PurgeMarker>();
+  for (const tx of txs) {
+    if (tx.validationCode !== valid || tx.rwset === undefined) continue;
+    for (const ns of tx.rwset.nsRwSets) {
+      for (const c of ns.collHashedRwSets) {
+        for (const w of c.hashedRwSet.hashedWrites) {
+          if (!w.isPurge) continue;
+          byKey.set(`${ns.namespace}\u0000${c.collectionName}\u0000${toHex(w.keyHash)}`, {
+            namespace: ns.namespace,
+            collection: c.collectionName,
+            keyHash: w.keyHash,
+            txNum: tx.index,
+          });
+        }
+      }
+    }
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * Fabric's purgeAppInitiatedPvtKeys: a purged key leaves the private state unless the block
+ * writes it again at a later height.
+ */
+function deletePurgedKeys(batch: UpdateBatch, keys: readonly PurgedKey[]): void {
+  for (const k of keys) {
+    const update = batch.pvt.get(k.namespace, k.collection, k.key);
+    if (update === undefined || compareHeights(update.version, k.version) < 0) {
+      batch.pvt.delete(k.namespace, k.collection, k.key, k.version);
+    }
   }
 }
 

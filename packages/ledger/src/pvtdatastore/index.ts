@@ -8,3 +8,4 @@ export {
   type PvtNsCollFilter,
   type TxPvtData,
 } from './store.js';
+export type { PurgeMarker } from './purge.js';

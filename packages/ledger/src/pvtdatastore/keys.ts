@@ -7,6 +7,10 @@
  *   expiry key = 0x03 ovarint(expiringBlock) ovarint(committingBlock)
  *              → JSON [[txNum, ns, coll], ...]: the block's data keys that expire then
  *
+ *   hashed index key  = 'b' ns 0x00 coll 0x00 keyHash ovarint(block) ovarint(tx) → key
+ *   purge marker      = 'c' ns 0x00 coll 0x00 keyHash → height (ovarint block, tx) of the purge
+ *   coll purge marker = 'd' ns 0x00 coll → height of the collection's latest purge
+ *
  * where ovarint is the order-preserving varint (txmgmt/height.ts), so a block's entries are one
  * contiguous range sorted by transaction, namespace and collection, every block at or above a
  * height is the range from that height's first key to the prefix 0x03, and the expiry entries due
@@ -98,3 +102,81 @@ export function expiryEndKey(block: number): Uint8Array {
 
 /** Past every expiry key. */
 export const EXPIRY_END_KEY = Uint8Array.of(EXPIRY_KEY_PREFIX + 1);
+
+/** Fabric's hashedIndexKeyPrefix: which key of a collection a stored write set writes. */
+export const HASHED_INDEX_PREFIX = 0x62;
+/** Fabric's purgeMarkerKeyPrefix: the height up to which a key's writes are purged. */
+export const PURGE_MARKER_PREFIX = 0x63;
+/** Fabric's purgeMarkerCollKeyPrefix: the height of a collection's latest purge. */
+export const COLL_PURGE_MARKER_PREFIX = 0x64;
+
+function nsCollKey(prefix: number, ns: string, coll: string): Uint8Array {
+  return concatBytes(Uint8Array.of(prefix), utf8(ns), Uint8Array.of(SEP), utf8(coll));
+}
+
+/** The hashed index entries of one key of a collection: `hashedIndexPrefix(...)` + height. */
+export function hashedIndexPrefix(ns: string, coll: string, keyHash: Uint8Array): Uint8Array {
+  return concatBytes(nsCollKey(HASHED_INDEX_PREFIX, ns, coll), Uint8Array.of(SEP), keyHash);
+}
+
+/**
+ * Hashed index key = 'b' ns 0x00 coll 0x00 keyHash(32 bytes) ovarint(block) ovarint(tx) → the key,
+ * for each write a stored collection write set makes.
+ */
+export function encodeHashedIndexKey(
+  ns: string,
+  coll: string,
+  keyHash: Uint8Array,
+  blockNum: number,
+  txNum: number,
+): Uint8Array {
+  return concatBytes(hashedIndexPrefix(ns, coll, keyHash), heightToBytes({ blockNum, txNum }));
+}
+
+/** The namespace, collection and height of a hashed index key (without the channel prefix). */
+export function decodeHashedIndexKey(bytes: Uint8Array): DataKey {
+  const first = bytes.indexOf(SEP, 1);
+  const second = bytes.indexOf(SEP, first + 1);
+  if (bytes[0] !== HASHED_INDEX_PREFIX || first < 0 || second < 0) {
+    throw new LedgerError('MALFORMED', 'not a private data hashed index key');
+  }
+  const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString();
+  const at = second + 1 + 32;
+  const block = decodeOrderedVarUint64(bytes, at);
+  const tx = decodeOrderedVarUint64(bytes, at + block.consumed);
+  return {
+    namespace: text(bytes.subarray(1, first)),
+    collection: text(bytes.subarray(first + 1, second)),
+    blockNum: Number(block.value),
+    txNum: Number(tx.value),
+  };
+}
+
+/** Purge marker key = 'c' ns 0x00 coll 0x00 keyHash → height of the purging transaction. */
+export function encodePurgeMarkerKey(ns: string, coll: string, keyHash: Uint8Array): Uint8Array {
+  return concatBytes(nsCollKey(PURGE_MARKER_PREFIX, ns, coll), Uint8Array.of(SEP), keyHash);
+}
+
+/** Of a purge marker key (without the channel prefix). */
+export function decodePurgeMarkerKey(bytes: Uint8Array): {
+  namespace: string;
+  collection: string;
+  keyHash: Uint8Array;
+} {
+  const first = bytes.indexOf(SEP, 1);
+  const second = bytes.indexOf(SEP, first + 1);
+  if (bytes[0] !== PURGE_MARKER_PREFIX || first < 0 || second < 0) {
+    throw new LedgerError('MALFORMED', 'not a private data purge marker key');
+  }
+  const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString();
+  return {
+    namespace: text(bytes.subarray(1, first)),
+    collection: text(bytes.subarray(first + 1, second)),
+    keyHash: bytes.slice(second + 1),
+  };
+}
+
+/** Collection purge marker key = 'd' ns 0x00 coll → height of the collection's latest purge. */
+export function encodeCollPurgeMarkerKey(ns: string, coll: string): Uint8Array {
+  return nsCollKey(COLL_PURGE_MARKER_PREFIX, ns, coll);
+}

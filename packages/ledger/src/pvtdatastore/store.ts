@@ -14,9 +14,16 @@
  * every `purgeInterval` blocks, the ledger here after each commit). Until then the ledger filters
  * what has expired out of what it serves.
  *
- * Not kept (unlike Fabric): missing-data entries for the reconciler and purge markers.
+ * App-initiated purge (purge.ts): `commit` takes the block's purges as markers and indexes which
+ * key each stored write set writes; writes purged are not served from then on, `purgeMarked()`
+ * removes them from the stored write sets, and `rawKey` finds a purged key from its hash.
+ *
+ * Not kept (unlike Fabric): missing-data entries for the reconciler.
  */
+import { compareHeights, type Height } from '@fabric-peer/api';
 import { rwset } from '@fabric-peer/protos';
+import { sha256String } from '../txmgmt/hashing.js';
+import { heightFromBytes, heightToBytes } from '../txmgmt/height.js';
 import { channelKey, channelRange } from '../history/keys.js';
 import { openLevel, type BinaryLevel } from '../history/level.js';
 import { LedgerError } from '../txmgmt/errors.js';
@@ -24,13 +31,23 @@ import {
   DATA_END_KEY,
   DATA_KEY_PREFIX,
   EXPIRY_END_KEY,
+  HASHED_INDEX_PREFIX,
+  PURGE_MARKER_PREFIX,
   blockStartKey,
   decodeDataKey,
   decodeExpiryKey,
+  decodeHashedIndexKey,
+  decodePurgeMarkerKey,
+  encodeCollPurgeMarkerKey,
   encodeDataKey,
   encodeExpiryKey,
+  encodeHashedIndexKey,
+  encodePurgeMarkerKey,
   expiryEndKey,
+  hashedIndexPrefix,
+  type DataKey,
 } from './keys.js';
+import { withoutKey, withoutPurgedWrites, writtenKeys, type PurgeMarker } from './purge.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -58,8 +75,15 @@ export interface PvtDataEntry {
 /** The private data of one channel. */
 export interface PvtDataStore {
   readonly channelId: string;
-  /** Stores a block's entries in one batch (synced unless the provider was opened without sync). */
-  commit(blockNum: number, entries: readonly PvtDataEntry[]): Promise<void>;
+  /**
+   * Stores a block's entries, and the purge markers of its valid transactions' purges, in one
+   * batch (synced unless the provider was opened without sync).
+   */
+  commit(
+    blockNum: number,
+    entries: readonly PvtDataEntry[],
+    purges?: readonly PurgeMarker[],
+  ): Promise<void>;
   /** The block's private write sets, by transaction in block order (Fabric's GetPvtDataByBlockNum). */
   getPvtDataByBlockNum(blockNum: number, filter?: PvtNsCollFilter): Promise<TxPvtData[]>;
   /** The highest block number with private data, if any. */
@@ -68,6 +92,13 @@ export interface PvtDataStore {
   truncate(height: number): Promise<void>;
   /** Deletes the entries that expire at block `block` or before; returns how many. */
   purgeExpired(block: number): Promise<number>;
+  /**
+   * Removes the writes purge markers cover from the stored write sets, then the markers
+   * (Fabric's deleteDataMarkedForPurge); returns how many writes went.
+   */
+  purgeMarked(): Promise<number>;
+  /** A key this store holds a write of, from its hash (Fabric's FetchPrivateDataRawKey). */
+  rawKey(namespace: string, collection: string, keyHash: Uint8Array): Promise<string | undefined>;
 }
 
 /** The shared private data LevelDB. */
@@ -126,8 +157,12 @@ class PvtDataStoreImpl implements PvtDataStore {
     return channelKey(this.channelId, k);
   }
 
-  async commit(blockNum: number, entries: readonly PvtDataEntry[]): Promise<void> {
-    if (entries.length === 0) return;
+  async commit(
+    blockNum: number,
+    entries: readonly PvtDataEntry[],
+    purges: readonly PurgeMarker[] = [],
+  ): Promise<void> {
+    if (entries.length === 0 && purges.length === 0) return;
     const ops: { type: 'put'; key: Uint8Array; value: Uint8Array }[] = entries.map((e) => ({
       type: 'put' as const,
       key: this.key(
@@ -155,6 +190,35 @@ class PvtDataStoreImpl implements PvtDataStore {
         type: 'put',
         key: this.key(encodeExpiryKey(block, blockNum)),
         value: Buffer.from(JSON.stringify(list)),
+      });
+    }
+    for (const e of entries) {
+      for (const key of writtenKeys(e.rwset)) {
+        ops.push({
+          type: 'put',
+          key: this.key(
+            encodeHashedIndexKey(e.namespace, e.collection, sha256String(key), blockNum, e.txNum),
+          ),
+          value: Buffer.from(key),
+        });
+      }
+    }
+    const latestInColl = new Map<string, PurgeMarker>();
+    for (const p of purges) {
+      const height = heightToBytes({ blockNum, txNum: p.txNum });
+      ops.push({
+        type: 'put',
+        key: this.key(encodePurgeMarkerKey(p.namespace, p.collection, p.keyHash)),
+        value: height,
+      });
+      const id = `${p.namespace}\u0000${p.collection}`;
+      if ((latestInColl.get(id)?.txNum ?? -1) < p.txNum) latestInColl.set(id, p);
+    }
+    for (const p of latestInColl.values()) {
+      ops.push({
+        type: 'put',
+        key: this.key(encodeCollPurgeMarkerKey(p.namespace, p.collection)),
+        value: heightToBytes({ blockNum, txNum: p.txNum }),
       });
     }
     try {
@@ -185,6 +249,7 @@ class PvtDataStoreImpl implements PvtDataStore {
       });
     };
     const prefixLength = this.prefixLength;
+    const collMarkers = new Map<string, Height | undefined>();
     const it = this.db.iterator({
       gte: this.key(blockStartKey(blockNum)),
       lt: this.key(blockStartKey(blockNum + 1)),
@@ -205,6 +270,7 @@ class PvtDataStoreImpl implements PvtDataStore {
             { cause: err },
           );
         }
+        value = await this.unpurged(key, value, collMarkers);
         if (current?.txNum !== key.txNum) {
           flush();
           current = { txNum: key.txNum, byNs: new Map() };
@@ -218,6 +284,104 @@ class PvtDataStoreImpl implements PvtDataStore {
     }
     flush();
     return out;
+  }
+
+  /** `value` without the writes purged since it was stored (Fabric's removePurgedDataFromCollPvtRWset). */
+  private async unpurged(
+    key: DataKey,
+    value: rwset.CollectionPvtReadWriteSet,
+    collMarkers: Map<string, Height | undefined>,
+  ): Promise<rwset.CollectionPvtReadWriteSet> {
+    const id = `${key.namespace}\u0000${key.collection}`;
+    if (!collMarkers.has(id)) {
+      const bytes = await this.db.get(
+        this.key(encodeCollPurgeMarkerKey(key.namespace, key.collection)),
+      );
+      collMarkers.set(id, bytes === undefined ? undefined : heightFromBytes(bytes));
+    }
+    const latest = collMarkers.get(id);
+    const height = { blockNum: key.blockNum, txNum: key.txNum };
+    // No purge in the collection since this write set: nothing to look up key by key.
+    if (latest === undefined || compareHeights(height, latest) > 0) return value;
+    return withoutPurgedWrites(value, height, async (keyHash) => {
+      const bytes = await this.db.get(
+        this.key(encodePurgeMarkerKey(key.namespace, key.collection, keyHash)),
+      );
+      return bytes === undefined ? undefined : heightFromBytes(bytes);
+    });
+  }
+
+  async rawKey(
+    namespace: string,
+    collection: string,
+    keyHash: Uint8Array,
+  ): Promise<string | undefined> {
+    const prefix = this.key(hashedIndexPrefix(namespace, collection, keyHash));
+    const values = this.db.values({ gte: prefix, lt: prefixEnd(prefix), limit: 1 });
+    try {
+      const v = await values.next();
+      return v === undefined ? undefined : Buffer.from(v).toString();
+    } finally {
+      await values.close();
+    }
+  }
+
+  async purgeMarked(): Promise<number> {
+    const start = this.key(Uint8Array.of(PURGE_MARKER_PREFIX));
+    const markers: { key: Uint8Array; value: Uint8Array }[] = [];
+    for await (const [key, value] of this.db.iterator({ gte: start, lt: prefixEnd(start) })) {
+      markers.push({ key, value });
+    }
+    if (markers.length === 0) return 0;
+    const ops: (
+      { type: 'del'; key: Uint8Array } | { type: 'put'; key: Uint8Array; value: Uint8Array }
+    )[] = [];
+    // Write sets changed in this pass, by data key (several purged keys may share one).
+    const changed = new Map<string, { key: Uint8Array; set: rwset.CollectionPvtReadWriteSet }>();
+    let purged = 0;
+    for (const marker of markers) {
+      const { namespace, collection, keyHash } = decodePurgeMarkerKey(
+        marker.key.subarray(this.prefixLength),
+      );
+      const upTo = heightFromBytes(marker.value);
+      const prefix = this.key(hashedIndexPrefix(namespace, collection, keyHash));
+      for await (const [indexKey, rawKey] of this.db.iterator({
+        gte: prefix,
+        lt: prefixEnd(prefix),
+      })) {
+        const at = decodeHashedIndexKey(indexKey.subarray(this.prefixLength));
+        if (compareHeights({ blockNum: at.blockNum, txNum: at.txNum }, upTo) > 0) break;
+        const dataKey = this.key(encodeDataKey(at));
+        const id = Buffer.from(dataKey).toString('latin1');
+        let entry = changed.get(id);
+        if (entry === undefined) {
+          const stored = await this.db.get(dataKey);
+          if (stored !== undefined) {
+            entry = { key: dataKey, set: rwset.CollectionPvtReadWriteSet.decode(stored) };
+            changed.set(id, entry);
+          }
+        }
+        if (entry !== undefined) {
+          entry.set = withoutKey(entry.set, Buffer.from(rawKey).toString());
+          purged++;
+        }
+        ops.push({ type: 'del', key: indexKey });
+      }
+      ops.push({ type: 'del', key: marker.key });
+    }
+    for (const { key, set } of changed.values()) {
+      ops.push({ type: 'put', key, value: rwset.CollectionPvtReadWriteSet.encode(set).finish() });
+    }
+    try {
+      await this.db.batch(ops, { sync: this.sync });
+    } catch (err) {
+      throw new LedgerError(
+        'DB_ERROR',
+        `cannot purge the private data marked for purge of channel [${this.channelId}]: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    return purged;
   }
 
   async lastBlockWithData(): Promise<number | undefined> {
@@ -247,6 +411,16 @@ class PvtDataStoreImpl implements PvtDataStore {
     })) {
       if (decodeExpiryKey(k.subarray(this.prefixLength)).committingBlock >= height) stale.push(k);
     }
+    // Hashed index entries and purge markers of the removed blocks (the collection markers stay:
+    // one too recent only makes reads look key by key).
+    const index = this.key(Uint8Array.of(HASHED_INDEX_PREFIX));
+    for await (const k of this.db.keys({ gte: index, lt: prefixEnd(index) })) {
+      if (decodeHashedIndexKey(k.subarray(this.prefixLength)).blockNum >= height) stale.push(k);
+    }
+    const marks = this.key(Uint8Array.of(PURGE_MARKER_PREFIX));
+    for await (const [k, v] of this.db.iterator({ gte: marks, lt: prefixEnd(marks) })) {
+      if (heightFromBytes(v).blockNum >= height) stale.push(k);
+    }
     if (stale.length > 0) {
       await this.db.batch(stale.map((key) => ({ type: 'del' as const, key })));
     }
@@ -272,10 +446,28 @@ class PvtDataStoreImpl implements PvtDataStore {
       }
       purged += list.length;
       for (const [txNum, namespace, collection] of list) {
-        ops.push({
-          type: 'del',
-          key: this.key(encodeDataKey({ blockNum: committingBlock, txNum, namespace, collection })),
-        });
+        const dataKey = this.key(
+          encodeDataKey({ blockNum: committingBlock, txNum, namespace, collection }),
+        );
+        const stored = await this.db.get(dataKey);
+        if (stored !== undefined) {
+          const kv = rwset.CollectionPvtReadWriteSet.decode(stored).rwset;
+          for (const key of writtenKeys(kv)) {
+            ops.push({
+              type: 'del',
+              key: this.key(
+                encodeHashedIndexKey(
+                  namespace,
+                  collection,
+                  sha256String(key),
+                  committingBlock,
+                  txNum,
+                ),
+              ),
+            });
+          }
+        }
+        ops.push({ type: 'del', key: dataKey });
       }
       ops.push({ type: 'del', key: k });
     }
@@ -291,4 +483,16 @@ class PvtDataStoreImpl implements PvtDataStore {
     }
     return purged;
   }
+}
+
+/** The first key after every key that starts with `prefix`. */
+function prefixEnd(prefix: Uint8Array): Uint8Array {
+  const end = Uint8Array.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i]! < 0xff) {
+      end[i] = end[i]! + 1;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Uint8Array.of(0xff, 0xff, 0xff, 0xff);
 }

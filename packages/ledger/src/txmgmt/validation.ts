@@ -67,6 +67,13 @@ export interface BlockToValidate {
   readonly filter: Uint8Array;
   /** Private write sets (TxPvtReadWriteSet bytes) by transaction index, when available. */
   readonly pvtData?: ReadonlyMap<number, Uint8Array>;
+  /**
+   * `pvtData` was read back from the private data store, where app-initiated purges remove writes
+   * from stored write sets: in one that no longer matches its hash, each remaining write is
+   * checked against its own hashed write and applied if it matches (the purged ones are gone; the
+   * hashes still apply), instead of the block being uncommittable.
+   */
+  readonly pvtDataFromStore?: boolean;
 }
 
 /** One transaction of the block after validation. */
@@ -561,6 +568,15 @@ async function latestMetadata(
   return (await ctx.state.getValueHash(k.ns, k.coll, k.keyHash!))?.metadata;
 }
 
+/** Whether a private write is the one a hashed write of the public read-write set stands for. */
+function matchesHashedWrite(w: KVWrite, hashedWrites: readonly KVWriteHash[]): boolean {
+  const keyHash = sha256String(w.key);
+  const h = hashedWrites.find((x) => bytesEqual(x.keyHash, keyHash));
+  if (h === undefined) return false;
+  const del = hashedAsKVWrite(h).isDelete;
+  return isKVWriteDelete(w) ? del : !del && bytesEqual(sha256(w.value), h.valueHash);
+}
+
 /** Fabric's validateAndPreparePvtBatch. */
 async function preparePvtBatch(
   ctx: ValidationContext,
@@ -588,12 +604,22 @@ async function preparePvtBatch(
         { cause: err },
       );
     }
+    /** Collections whose stored write set a purge trimmed: their writes are checked one by one. */
+    const trimmed = new Map<string, readonly KVWriteHash[]>();
     for (const ns of pvt.nsPvtRwSets) {
       for (const c of ns.collPvtRwSets) {
-        const inPublic = tx.rwset.nsRwSets
+        const hashedSet = tx.rwset.nsRwSets
           .find((n) => n.namespace === ns.namespace)
-          ?.collHashedRwSets.find((h) => h.collectionName === c.collectionName)?.pvtRwSetHash;
+          ?.collHashedRwSets.find((h) => h.collectionName === c.collectionName);
+        const inPublic = hashedSet?.pvtRwSetHash;
         if (!bytesEqual(sha256(c.rwsetBytes), inPublic ?? EMPTY)) {
+          if (block.pvtDataFromStore === true) {
+            trimmed.set(
+              `${ns.namespace}\u0000${c.collectionName}`,
+              hashedSet?.hashedRwSet.hashedWrites ?? [],
+            );
+            continue;
+          }
           throw new LedgerError(
             'BLOCK_UNCOMMITTABLE',
             `hash of pvt data for collection [${ns.namespace}:${c.collectionName}] does not match with the corresponding hash in the public data. public hash = [${toHex(inPublic ?? EMPTY)}], pvt data hash = [${toHex(sha256(c.rwsetBytes))}]`,
@@ -604,7 +630,9 @@ async function preparePvtBatch(
     const height = { blockNum: block.blockNum, txNum: tx.index };
     for (const ns of pvt.nsPvtRwSets) {
       for (const c of ns.collPvtRwSets) {
+        const hashedWrites = trimmed.get(`${ns.namespace}\u0000${c.collectionName}`);
         for (const w of c.kvRwSet.writes) {
+          if (hashedWrites !== undefined && !matchesHashedWrite(w, hashedWrites)) continue;
           if (!isKVWriteDelete(w))
             batch.pvt.put(ns.namespace, c.collectionName, w.key, w.value, height);
           else batch.pvt.delete(ns.namespace, c.collectionName, w.key, height);
