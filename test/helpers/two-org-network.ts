@@ -102,6 +102,8 @@ export async function startTwoOrgNetwork(
     readonly batchTimeout?: string;
     /** The channel's Orderer BatchSize.MaxMessageCount; default 500. */
     readonly maxMessageCount?: number;
+    /** The channel's application capabilities (e.g. `['V2_5']`); default V2_0. */
+    readonly applicationCapabilities?: readonly string[];
   } = {},
 ): Promise<TwoOrgNetwork> {
   const tls = options.tls ?? true;
@@ -146,6 +148,9 @@ export async function startTwoOrgNetwork(
           anchorPeers: [`127.0.0.1:${peerPorts[n - 1]}`],
         })),
       ],
+      ...(options.applicationCapabilities !== undefined
+        ? { capabilities: { application: options.applicationCapabilities } }
+        : {}),
       orderer: {
         ...(options.batchTimeout !== undefined ? { batchTimeout: options.batchTimeout } : {}),
         ...(options.maxMessageCount !== undefined

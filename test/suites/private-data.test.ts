@@ -11,7 +11,9 @@
  * (Fabric's RetrieveReadWritePermission): Org2's user, a client of Org1's peer, cannot read
  * `org1only` nor write `org1writes` through the chaincode, while it reads the other two. A fourth
  * collection, `shortlived`, has a block-to-live of 2: its value, its hash on both peers and Org1's
- * stored copy are there through two more blocks and gone with the third, as on Fabric.
+ * stored copy are there through two more blocks and gone with the third, as on Fabric. A key
+ * purged with PurgePrivateData leaves the state, both peers' hashes, and the write sets Org1's
+ * peer stored and delivers for the blocks that wrote it.
  */
 import assert from 'node:assert/strict';
 import { createPrivateKey } from 'node:crypto';
@@ -161,7 +163,12 @@ describe(
     const landed = new Map<string, { txId: string; block: number }>();
 
     before(async () => {
-      net = await startTwoOrgNetwork({ vmProviders: ['inprocess'], batchTimeout: '250ms' });
+      // V2_5: PurgePrivateData needs it.
+      net = await startTwoOrgNetwork({
+        vmProviders: ['inprocess'],
+        batchTimeout: '250ms',
+        applicationCapabilities: ['V2_5'],
+      });
       await deployWithLifecycle(net, {
         name: CHAINCODE,
         label: 'secrets_1.0',
@@ -379,6 +386,61 @@ describe(
         ![...delivered!.privateData.values()].some((colls) => colls.has(`${CHAINCODE}/shortlived`)),
         'DeliverWithPrivateData no longer has it',
       );
+    });
+
+    it('purges a key: its value, both hashes and its past writes everywhere', async () => {
+      const contract = org1.gateway.getNetwork(CHANNEL).getContract(CHAINCODE);
+      const submit = async (fn: string, args: string[], value?: string): Promise<number> => {
+        const tx = await contract
+          .newProposal(fn, {
+            arguments: args,
+            ...(value !== undefined ? { transientData: { value } } : {}),
+            endorsingOrganizations: ['Org1MSP', 'Org2MSP'],
+          })
+          .endorse()
+          .catch((err: unknown) => assert.fail(`${fn}: ${errorText(err)}`));
+        const status = await (await tx.submit()).getStatus();
+        assert.equal(status.code, protos.TxValidationCode.VALID, fn);
+        const block = Number(status.blockNumber);
+        await net.waitForHeight(block + 1);
+        return block;
+      };
+      /** The writes of `p1` Org1's peer serves for a block, as `key=value`. */
+      const storedWrites = async (block: number): Promise<string[]> =>
+        (await ledgerOf(net.peers[0]).getPvtDataByNum(block)).flatMap((t) =>
+          t.writeSet.nsPvtRwset.flatMap((ns) =>
+            (ns.collectionPvtRwset ?? []).flatMap((c) =>
+              kvrwset.KVRWSet.decode(c.rwset!)
+                .writes.filter((w) => w.key === 'p1')
+                .map((w) => `${w.key}=${Buffer.from(w.value ?? []).toString()}`),
+            ),
+          ),
+        );
+      const first = await submit('PutPrivate', ['shared', 'p1'], 'first');
+      const second = await submit('PutPrivate', ['shared', 'p1'], 'second');
+      assert.deepEqual(await storedWrites(first), ['p1=first']);
+      assert.deepEqual(await storedWrites(second), ['p1=second']);
+      await submit('PurgePrivate', ['shared', 'p1']);
+
+      const read = await contract.evaluateTransaction('GetPrivate', 'shared', 'p1');
+      assert.equal(Buffer.from(read).toString(), '');
+      for (const peer of net.peers) {
+        const qe = await ledgerOf(peer).newQueryExecutor();
+        try {
+          assert.equal(await qe.getPrivateDataHash(CHAINCODE, 'shared', 'p1'), undefined);
+        } finally {
+          qe.done();
+        }
+      }
+      assert.deepEqual(await storedWrites(first), []);
+      assert.deepEqual(await storedWrites(second), []);
+      const delivered = await deliverWithPrivateData(org1.gateway, first, second);
+      for (const b of delivered) {
+        for (const colls of b.privateData.values()) {
+          const shared = colls.get(`${CHAINCODE}/shared`);
+          assert.ok(!shared?.writes.some((w) => w.key === 'p1'), `block ${b.number} still has p1`);
+        }
+      }
     });
 
     it('fails GetPrivate of a collection the definition does not have, naming it', async () => {
