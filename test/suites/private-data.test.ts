@@ -10,10 +10,10 @@
  * outside the collections, keeps hashes only. Chaincode calls are held to the member-only flags
  * (Fabric's RetrieveReadWritePermission): Org2's user, a client of Org1's peer, cannot read
  * `org1only` nor write `org1writes` through the chaincode, while it reads the other two. A fourth
- * collection, `shortlived`, has a block-to-live of 2: its value, its hash on both peers and Org1's
- * stored copy are there through two more blocks and gone with the third, as on Fabric. A key
- * purged with PurgePrivateData leaves the state, both peers' hashes, and the write sets Org1's
- * peer stored and delivers for the blocks that wrote it.
+ * collection, `shortlived`, has a block-to-live of 2: its value, its hash on both peers and the
+ * copy Org1's peer serves from its store are there through two more blocks and gone with the
+ * third, as on Fabric. A key purged with PurgePrivateData leaves the state, both peers' hashes,
+ * and the write sets Org1's peer serves and delivers for the blocks that wrote it.
  */
 import assert from 'node:assert/strict';
 import { createPrivateKey } from 'node:crypto';
@@ -378,7 +378,7 @@ describe(
       assert.equal(last, c + SHORTLIVED_BTL, 'each submit committed its own block');
       assert.deepEqual(await observe(c), present);
 
-      // Block c + BTL + 1 removes it: the value, both peers' hashes, the stored copy.
+      // Block c + BTL + 1 removes it: the value, both peers' hashes; the stored copy is not served.
       assert.equal(await submit('GetPut', ['btl-tick', 'expiry']), c + SHORTLIVED_BTL + 1);
       assert.deepEqual(await observe(c), { value: '', hashes: [false, false], stored: false });
       const [delivered] = await deliverWithPrivateData(org1.gateway, c, c);

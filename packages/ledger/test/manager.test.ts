@@ -243,11 +243,13 @@ describe('ledger manager', () => {
     );
   });
 
-  it('reads peer.fileSystemPath, ledger.history.enableHistoryDatabase and ledger.state.totalQueryLimit', () => {
+  it('reads peer.fileSystemPath, the history, totalQueryLimit and the private data purge keys', () => {
     const values: Record<string, unknown> = {
       'peer.fileSystemPath': 'data',
       'ledger.history.enableHistoryDatabase': false,
       'ledger.state.totalQueryLimit': 500,
+      'ledger.pvtdataStore.purgeInterval': 10,
+      'ledger.pvtdataStore.purgedKeyAuditLogging': false,
     };
     const config: PeerConfig = {
       file: '/etc/peer/core.yaml',
@@ -259,6 +261,10 @@ describe('ledger manager', () => {
       fileSystemPath: '/etc/peer/data',
       enableHistoryDatabase: false,
       totalQueryLimit: 500,
+      pvtDataPurgeInterval: 10,
+      purgedKeyAuditLogging: false,
     });
+    values['ledger.pvtdataStore.purgeInterval'] = 0;
+    assert.equal(ledgerConfig(config).pvtDataPurgeInterval, 1, '0 purges at every block');
   });
 });

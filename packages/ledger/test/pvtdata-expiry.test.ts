@@ -110,7 +110,7 @@ describe('block-to-live of private data', () => {
   beforeEach(async () => {
     lookups.length = 0;
     env = ledgerEnv({ blockToLive: btlSource });
-    ledger = await env.open({ wrapState: (db) => (stateDb = db) });
+    ledger = await env.open({ wrapState: (db) => (stateDb = db), pvtDataPurgeInterval: 1 });
     chain = new ChainBuilder();
     await ledger.commit(chain.block([configTx()]));
   });

@@ -73,7 +73,10 @@ export function ledgerSchema() {
         '60m',
         'How often private data that could not be fetched is retried (more than reconcileSleepInterval).',
       ),
-      purgeInterval: count(100, 'Blocks between two purges of expired private data.'),
+      purgeInterval: count(
+        100,
+        'Blocks between two removals of expired and purged private data from the store (neither is served meanwhile).',
+      ),
       purgedKeyAuditLogging: key(
         bool(),
         true,

@@ -58,6 +58,13 @@ export interface LedgerManagerOptions {
    * file block store).
    */
   readonly syncPvtDataStore?: boolean;
+  /**
+   * `ledger.pvtdataStore.purgeInterval`: every this many blocks the private data stores remove
+   * what has expired or was purged (default 100; it is never served meanwhile).
+   */
+  readonly pvtDataPurgeInterval?: number;
+  /** `ledger.pvtdataStore.purgedKeyAuditLogging`: log each purged write at INFO (default true). */
+  readonly purgedKeyAuditLogging?: boolean;
   readonly customTxProcessors?: ReadonlyMap<number, CustomTxProcessor>;
   readonly logger?: Logger;
 }
@@ -259,6 +266,12 @@ class LedgerManagerImpl implements LedgerManager {
           ? { blockToLive: o.blockToLive, expirySchedule: this.expiry.handle(channelId) }
           : {}),
         ...(o.customTxProcessors !== undefined ? { customTxProcessors: o.customTxProcessors } : {}),
+        ...(o.pvtDataPurgeInterval !== undefined
+          ? { pvtDataPurgeInterval: o.pvtDataPurgeInterval }
+          : {}),
+        ...(o.purgedKeyAuditLogging !== undefined
+          ? { purgedKeyAuditLogging: o.purgedKeyAuditLogging }
+          : {}),
         totalQueryLimit: o.totalQueryLimit ?? DEFAULT_TOTAL_QUERY_LIMIT,
         ...(o.logger !== undefined ? { logger: o.logger.child?.(channelId) ?? o.logger } : {}),
         onClose: () => this.opened.delete(channelId),

@@ -5,6 +5,7 @@ export {
   type PvtDataStore,
   type PvtDataStoreProvider,
   type PvtDataStoreProviderOptions,
+  type PurgedWrite,
   type PvtNsCollFilter,
   type TxPvtData,
 } from './store.js';

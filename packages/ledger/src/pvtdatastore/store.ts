@@ -11,8 +11,8 @@
  *
  * Block-to-live: an entry given an `expiringBlock` is also listed under that block (keys.ts), and
  * `purgeExpired(n)` deletes every entry due at block n or before, as Fabric's purger does (Fabric
- * every `purgeInterval` blocks, the ledger here after each commit). Until then the ledger filters
- * what has expired out of what it serves.
+ * every `purgeInterval` blocks, the ledger likewise). Until then the ledger filters what has expired
+ * out of what it serves.
  *
  * App-initiated purge (purge.ts): `commit` takes the block's purges as markers and indexes which
  * key each stored write set writes; writes purged are not served from then on, `purgeMarked()`
@@ -94,11 +94,21 @@ export interface PvtDataStore {
   purgeExpired(block: number): Promise<number>;
   /**
    * Removes the writes purge markers cover from the stored write sets, then the markers
-   * (Fabric's deleteDataMarkedForPurge); returns how many writes went.
+   * (Fabric's deleteDataMarkedForPurge); returns the writes removed.
    */
-  purgeMarked(): Promise<number>;
+  purgeMarked(): Promise<PurgedWrite[]>;
   /** A key this store holds a write of, from its hash (Fabric's FetchPrivateDataRawKey). */
   rawKey(namespace: string, collection: string, keyHash: Uint8Array): Promise<string | undefined>;
+}
+
+/** A key's write removed from a stored write set by an app-initiated purge. */
+export interface PurgedWrite {
+  readonly namespace: string;
+  readonly collection: string;
+  readonly keyHash: Uint8Array;
+  /** Where the write set is stored. */
+  readonly blockNum: number;
+  readonly txNum: number;
 }
 
 /** The shared private data LevelDB. */
@@ -326,19 +336,19 @@ class PvtDataStoreImpl implements PvtDataStore {
     }
   }
 
-  async purgeMarked(): Promise<number> {
+  async purgeMarked(): Promise<PurgedWrite[]> {
     const start = this.key(Uint8Array.of(PURGE_MARKER_PREFIX));
     const markers: { key: Uint8Array; value: Uint8Array }[] = [];
     for await (const [key, value] of this.db.iterator({ gte: start, lt: prefixEnd(start) })) {
       markers.push({ key, value });
     }
-    if (markers.length === 0) return 0;
+    if (markers.length === 0) return [];
     const ops: (
       { type: 'del'; key: Uint8Array } | { type: 'put'; key: Uint8Array; value: Uint8Array }
     )[] = [];
     // Write sets changed in this pass, by data key (several purged keys may share one).
     const changed = new Map<string, { key: Uint8Array; set: rwset.CollectionPvtReadWriteSet }>();
-    let purged = 0;
+    const purged: PurgedWrite[] = [];
     for (const marker of markers) {
       const { namespace, collection, keyHash } = decodePurgeMarkerKey(
         marker.key.subarray(this.prefixLength),
@@ -363,7 +373,7 @@ class PvtDataStoreImpl implements PvtDataStore {
         }
         if (entry !== undefined) {
           entry.set = withoutKey(entry.set, Buffer.from(rawKey).toString());
-          purged++;
+          purged.push({ namespace, collection, keyHash, blockNum: at.blockNum, txNum: at.txNum });
         }
         ops.push({ type: 'del', key: indexKey });
       }
