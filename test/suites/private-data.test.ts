@@ -21,7 +21,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { connect, signers, type Gateway } from '@hyperledger/fabric-gateway';
+import { connect, signers, type Contract, type Gateway } from '@hyperledger/fabric-gateway';
 import { ChannelsService } from '@fabric-peer/node';
 import { common, kvrwset, protos } from '@fabric-peer/protos';
 import { ASSET_CHAINCODE_DIR } from '../helpers/asset-suite.js';
@@ -200,6 +200,31 @@ describe(
       await net.waitForHeight(Math.max(...[...landed.values()].map((l) => l.block)) + 1);
     });
 
+    /**
+     * Submits `fn` endorsed by Org1 and Org2 (`value` as transient data), checks it is VALID and
+     * waits for both peers to commit its block; returns the block number.
+     */
+    const submitByBoth = async (
+      contract: Contract,
+      fn: string,
+      args: string[],
+      value?: string,
+    ): Promise<number> => {
+      const tx = await contract
+        .newProposal(fn, {
+          arguments: args,
+          ...(value !== undefined ? { transientData: { value } } : {}),
+          endorsingOrganizations: ['Org1MSP', 'Org2MSP'],
+        })
+        .endorse()
+        .catch((err: unknown) => assert.fail(`${fn}: ${errorText(err)}`));
+      const status = await (await tx.submit()).getStatus();
+      assert.equal(status.code, protos.TxValidationCode.VALID, fn);
+      const block = Number(status.blockNumber);
+      await net.waitForHeight(block + 1);
+      return block;
+    };
+
     after(async () => {
       for (const c of [org1, org2AtOrg1Peer]) {
         c?.gateway.close();
@@ -333,21 +358,8 @@ describe(
 
     it("expires a collection's data after its block-to-live, on both peers", async () => {
       const contract = org1.gateway.getNetwork(CHANNEL).getContract(CHAINCODE);
-      /** Submits `fn` (Org1 and Org2 endorse) and waits for both peers to commit its block. */
-      const submit = async (fn: string, args: string[], value?: string): Promise<number> => {
-        const tx = await contract
-          .newProposal(fn, {
-            arguments: args,
-            ...(value !== undefined ? { transientData: { value } } : {}),
-            endorsingOrganizations: ['Org1MSP', 'Org2MSP'],
-          })
-          .endorse();
-        const status = await (await tx.submit()).getStatus();
-        assert.equal(status.code, protos.TxValidationCode.VALID, fn);
-        const block = Number(status.blockNumber);
-        await net.waitForHeight(block + 1);
-        return block;
-      };
+      const submit = (fn: string, args: string[], value?: string) =>
+        submitByBoth(contract, fn, args, value);
       /** What each peer holds of `k` in `shortlived`, and whether Org1 serves block c's copy. */
       const observe = async (c: number) => {
         const value = Buffer.from(
@@ -390,21 +402,8 @@ describe(
 
     it('purges a key: its value, both hashes and its past writes everywhere', async () => {
       const contract = org1.gateway.getNetwork(CHANNEL).getContract(CHAINCODE);
-      const submit = async (fn: string, args: string[], value?: string): Promise<number> => {
-        const tx = await contract
-          .newProposal(fn, {
-            arguments: args,
-            ...(value !== undefined ? { transientData: { value } } : {}),
-            endorsingOrganizations: ['Org1MSP', 'Org2MSP'],
-          })
-          .endorse()
-          .catch((err: unknown) => assert.fail(`${fn}: ${errorText(err)}`));
-        const status = await (await tx.submit()).getStatus();
-        assert.equal(status.code, protos.TxValidationCode.VALID, fn);
-        const block = Number(status.blockNumber);
-        await net.waitForHeight(block + 1);
-        return block;
-      };
+      const submit = (fn: string, args: string[], value?: string) =>
+        submitByBoth(contract, fn, args, value);
       /** The writes of `p1` Org1's peer serves for a block, as `key=value`. */
       const storedWrites = async (block: number): Promise<string[]> =>
         (await ledgerOf(net.peers[0]).getPvtDataByNum(block)).flatMap((t) =>

@@ -24,9 +24,10 @@ import {
   type KvLedger,
   type KvLedgerOptions,
   type PvtDataStoreProvider,
+  type TxSimulator,
 } from '../src/index.js';
 import { tempDir } from './paths.js';
-import { TEST_CHANNEL } from './blocks.js';
+import { TEST_CHANNEL, endorserTx, type ChainBuilder } from './blocks.js';
 
 export interface LedgerEnv {
   readonly dir: string;
@@ -145,4 +146,36 @@ export function delegatingDb(db: VersionedDB, overrides: Partial<VersionedDB>): 
     base.loadCommittedVersions = (keys) => load(keys);
   }
   return { ...base, ...overrides };
+}
+
+/** Runs `fn` on a new simulator of `ledger`: the public and private read-write set bytes. */
+export async function simulate(
+  ledger: KvLedger,
+  fn: (sim: TxSimulator) => Promise<void>,
+): Promise<{ pub: Uint8Array; pvt: Uint8Array | undefined }> {
+  const sim = await ledger.newTxSimulator('sim');
+  try {
+    await fn(sim);
+    const r = await sim.getTxSimulationResults();
+    return { pub: r.publicRwset, pvt: r.privateRwset };
+  } finally {
+    sim.done();
+  }
+}
+
+/**
+ * Simulates `fn` on `ledger` and commits it as the next block of `chain`, with its private write
+ * set unless `withoutPvt` (a peer that did not get it); returns the block number.
+ */
+export async function commitSimulated(
+  ledger: KvLedger,
+  chain: ChainBuilder,
+  fn: (sim: TxSimulator) => Promise<void>,
+  withoutPvt = false,
+): Promise<number> {
+  const t = await simulate(ledger, fn);
+  const r = await ledger.commit(chain.block([endorserTx(t.pub)]), {
+    ...(t.pvt !== undefined && !withoutPvt ? { pvtData: new Map([[0, t.pvt]]) } : {}),
+  });
+  return r.blockNumber;
 }

@@ -19,8 +19,13 @@ import {
   type TxPvtData,
   type TxSimulator,
 } from '../src/index.js';
-import { ChainBuilder, configTx, endorserTx, text, utf8 } from '../test-support/blocks.js';
-import { delegatingDb, ledgerEnv, type LedgerEnv } from '../test-support/ledger-env.js';
+import { ChainBuilder, configTx, text, utf8 } from '../test-support/blocks.js';
+import {
+  commitSimulated,
+  delegatingDb,
+  ledgerEnv,
+  type LedgerEnv,
+} from '../test-support/ledger-env.js';
 import { tempDir } from '../test-support/paths.js';
 
 /** `short` lives 2 blocks, `forever` has BTL 0; other collections are unknown. */
@@ -32,20 +37,6 @@ const btlSource: BlockToLiveSource = {
     return Promise.resolve(BTL[`${ns}/${coll}`]);
   },
 };
-
-async function simulate(
-  ledger: KvLedger,
-  fn: (sim: TxSimulator) => Promise<void>,
-): Promise<{ pub: Uint8Array; pvt: Uint8Array | undefined }> {
-  const sim = await ledger.newTxSimulator('sim');
-  try {
-    await fn(sim);
-    const r = await sim.getTxSimulationResults();
-    return { pub: r.publicRwset, pvt: r.privateRwset };
-  } finally {
-    sim.done();
-  }
-}
 
 /**
  * What the peer's state holds for a private key: its value ('(stale)' when it holds a value older
@@ -94,16 +85,8 @@ describe('block-to-live of private data', () => {
   }
 
   /** Commits one transaction made by `fn`, with its private data unless `withoutPvt`. */
-  async function commitTx(
-    fn: (sim: TxSimulator) => Promise<void>,
-    withoutPvt = false,
-  ): Promise<number> {
-    const t = await simulate(ledger, fn);
-    const r = await ledger.commit(chain.block([endorserTx(t.pub)]), {
-      ...(t.pvt !== undefined && !withoutPvt ? { pvtData: new Map([[0, t.pvt]]) } : {}),
-    });
-    return r.blockNumber;
-  }
+  const commitTx = (fn: (sim: TxSimulator) => Promise<void>, withoutPvt = false) =>
+    commitSimulated(ledger, chain, fn, withoutPvt);
 
   const publicTx = (sim: TxSimulator) => sim.setState('cc', 'tick', utf8(String(Math.random())));
 
@@ -224,12 +207,8 @@ describe('block-to-live through the ledger manager', () => {
       let manager = await open();
       const chain = new ChainBuilder();
       let ledger = await manager.createFromGenesisBlock(chain.block([configTx()]));
-      const commit = async (fn: (sim: TxSimulator) => Promise<void>): Promise<void> => {
-        const t = await simulate(ledger, fn);
-        await ledger.commit(chain.block([endorserTx(t.pub)]), {
-          ...(t.pvt !== undefined ? { pvtData: new Map([[0, t.pvt]]) } : {}),
-        });
-      };
+      const commit = (fn: (sim: TxSimulator) => Promise<void>) =>
+        commitSimulated(ledger, chain, fn);
       await commit((sim) => sim.setPrivateData('cc', 'short', 'a', utf8('1'))); // 1, expires at 4
       await commit((sim) => sim.setPrivateData('cc', 'short', 'b', utf8('2'))); // 2, expires at 5
       await commit((sim) => sim.setPrivateData('cc', 'forever', 'c', utf8('3')));

@@ -15,24 +15,10 @@ import {
   type TxPvtData,
   type TxSimulator,
 } from '../src/index.js';
-import { ChainBuilder, configTx, endorserTx, text, utf8 } from '../test-support/blocks.js';
-import { ledgerEnv, type LedgerEnv } from '../test-support/ledger-env.js';
+import { ChainBuilder, configTx, text, utf8 } from '../test-support/blocks.js';
+import { commitSimulated, ledgerEnv, type LedgerEnv } from '../test-support/ledger-env.js';
 import { tempDir } from '../test-support/paths.js';
 import { sha256String } from '../src/txmgmt/hashing.js';
-
-async function simulate(
-  ledger: KvLedger,
-  fn: (sim: TxSimulator) => Promise<void>,
-): Promise<{ pub: Uint8Array; pvt: Uint8Array | undefined }> {
-  const sim = await ledger.newTxSimulator('sim');
-  try {
-    await fn(sim);
-    const r = await sim.getTxSimulationResults();
-    return { pub: r.publicRwset, pvt: r.privateRwset };
-  } finally {
-    sim.done();
-  }
-}
 
 /** `key=value` of the writes each transaction's `coll` write set makes (`key=` for a delete). */
 function writes(data: readonly TxPvtData[]): string[][] {
@@ -53,16 +39,8 @@ describe('app-initiated purge of private data', () => {
   let chain: ChainBuilder;
   let stateDb: VersionedDB;
 
-  async function commitTx(
-    fn: (sim: TxSimulator) => Promise<void>,
-    withoutPvt = false,
-  ): Promise<number> {
-    const t = await simulate(ledger, fn);
-    const r = await ledger.commit(chain.block([endorserTx(t.pub)]), {
-      ...(t.pvt !== undefined && !withoutPvt ? { pvtData: new Map([[0, t.pvt]]) } : {}),
-    });
-    return r.blockNumber;
-  }
+  const commitTx = (fn: (sim: TxSimulator) => Promise<void>, withoutPvt = false) =>
+    commitSimulated(ledger, chain, fn, withoutPvt);
 
   /** The private value and whether the hash is in state, read from the database itself. */
   async function stored(key: string): Promise<{ value: string | undefined; hash: boolean }> {
@@ -185,12 +163,8 @@ describe('purged data and rebuilt databases', () => {
       let manager = await open();
       const chain = new ChainBuilder();
       let ledger = await manager.createFromGenesisBlock(chain.block([configTx()]));
-      const commit = async (fn: (sim: TxSimulator) => Promise<void>): Promise<void> => {
-        const t = await simulate(ledger, fn);
-        await ledger.commit(chain.block([endorserTx(t.pub)]), {
-          ...(t.pvt !== undefined ? { pvtData: new Map([[0, t.pvt]]) } : {}),
-        });
-      };
+      const commit = (fn: (sim: TxSimulator) => Promise<void>) =>
+        commitSimulated(ledger, chain, fn);
       const read = async (key: string) => {
         const qe = await ledger.newQueryExecutor();
         try {

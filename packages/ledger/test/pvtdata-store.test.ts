@@ -27,7 +27,12 @@ import {
   text,
   utf8,
 } from '../test-support/blocks.js';
-import { delegatingDb, ledgerEnv, type LedgerEnv } from '../test-support/ledger-env.js';
+import {
+  delegatingDb,
+  ledgerEnv,
+  simulate as simulateOn,
+  type LedgerEnv,
+} from '../test-support/ledger-env.js';
 import { IdStore, LedgerStatus } from '../src/manager/id-store.js';
 import { tempDir } from '../test-support/paths.js';
 
@@ -122,18 +127,7 @@ describe('private data in the kvledger', () => {
     await env.dispose();
   });
 
-  async function simulate(
-    fn: (sim: TxSimulator) => Promise<void>,
-  ): Promise<{ pub: Uint8Array; pvt: Uint8Array | undefined }> {
-    const sim = await ledger.newTxSimulator('sim');
-    try {
-      await fn(sim);
-      const r = await sim.getTxSimulationResults();
-      return { pub: r.publicRwset, pvt: r.privateRwset };
-    } finally {
-      sim.done();
-    }
-  }
+  const simulate = (fn: (sim: TxSimulator) => Promise<void>) => simulateOn(ledger, fn);
 
   async function privateValue(ns: string, coll: string, key: string): Promise<string | undefined> {
     const qe = await ledger.newQueryExecutor();
