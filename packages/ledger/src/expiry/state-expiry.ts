@@ -32,6 +32,9 @@ function hashId(ns: string, coll: string, keyHash: Uint8Array): string {
 }
 
 export class PrivateStateExpiry {
+  /** The block whose schedule entries the last call found (only those need clearing). */
+  private dueFoundAt: number | undefined;
+
   constructor(
     private readonly schedule: ExpirySchedule,
     private readonly btl: BtlPolicy,
@@ -64,13 +67,18 @@ export class PrivateStateExpiry {
   }
 
   /** Forgets the entries due at `blockNum`, once its batch is applied. */
-  committed(blockNum: number): Promise<void> {
-    return this.schedule.clear(blockNum);
+  async committed(blockNum: number): Promise<void> {
+    // Most blocks have none: skipping the range delete halves the cost of a block without any.
+    if (this.dueFoundAt !== blockNum) return;
+    await this.schedule.clear(blockNum);
+    this.dueFoundAt = undefined;
   }
 
   private async dueAt(blockNum: number): Promise<DueKey[]> {
     const byHash = new Map<string, DueKey>();
-    for (const entry of await this.schedule.expiringAt(blockNum)) {
+    const entries = await this.schedule.expiringAt(blockNum);
+    this.dueFoundAt = entries.length > 0 ? blockNum : undefined;
+    for (const entry of entries) {
       for (const k of entry.keys) {
         byHash.set(hashId(k.namespace, k.collection, k.keyHash), {
           ...k,
