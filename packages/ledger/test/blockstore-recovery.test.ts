@@ -1,6 +1,6 @@
 // Crash recovery: torn records, a lagging index, damaged files, files that do not match the index.
 import assert from 'node:assert/strict';
-import { appendFile, cp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, cp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { blockHeaderHash } from '@fabric-peer/protos';
@@ -549,5 +549,78 @@ describe('block store recovery: several block files', () => {
       CORPUS_HEIGHT,
     );
     await store.close();
+  });
+});
+
+describe('block store rollback (peer node rollback)', () => {
+  it('leaves the files and index a store of the first blocks has, and takes the rest again', async () => {
+    const { dir, cleanup } = await tempDir();
+    const ref = await tempDir();
+    const maxFileSize = 40_000;
+    const db = await openBlockIndexDb(dir);
+    const refDb = await openBlockIndexDb(ref.dir);
+    try {
+      await buildCorpusStore(dir, db, CORPUS_HEIGHT, maxFileSize);
+      const full = await dumpIndex(db, CH);
+      await buildCorpusStore(ref.dir, refDb, 41, maxFileSize);
+      const files = async (d: string) => {
+        const chain = join(d, 'chains', CH);
+        const names = (await readdir(chain)).sort();
+        return Promise.all(names.map(async (n) => [n, await readFile(join(chain, n))] as const));
+      };
+      assert.ok((await files(dir)).length > (await files(ref.dir)).length, 'blocks span files');
+
+      let store = await openBlockStore({ dir, channelId: CH, indexDb: db, maxFileSize });
+      await assert.rejects(
+        store.rollback!(CORPUS_HEIGHT - 1),
+        /target block number \[86\] should be less than the biggest block number \[86\]/,
+      );
+      await store.rollback!(40);
+      assert.deepEqual(await dumpIndex(db, CH), await dumpIndex(refDb, CH));
+      assert.deepEqual(await files(dir), await files(ref.dir));
+
+      store = await openBlockStore({ dir, channelId: CH, indexDb: db, maxFileSize });
+      await assertCorpusIntact(store, 41);
+      assert.equal(
+        await store.getTxLocation(corpusTxs().find((t) => t.blockNum > 40)!.txId),
+        undefined,
+      );
+      for (let n = 41; n < CORPUS_HEIGHT; n++) await store.addBlock(corpusBlock(n));
+      await assertCorpusIntact(store, CORPUS_HEIGHT);
+      await store.close();
+      assert.deepEqual(await dumpIndex(db, CH), full);
+    } finally {
+      await refDb.close();
+      await db.close();
+      await ref.cleanup();
+      await cleanup();
+    }
+  });
+
+  it('interrupted after its index change, the store is whole again when it next opens', async () => {
+    const { dir, cleanup } = await tempDir();
+    const db = await openBlockIndexDb(dir);
+    try {
+      await buildCorpusStore(dir, db, CORPUS_HEIGHT, 40_000);
+      const full = await dumpIndex(db, CH);
+      await cp(join(dir, 'chains'), join(dir, 'saved'), { recursive: true });
+      const store = await openBlockStore({ dir, channelId: CH, indexDb: db, maxFileSize: 40_000 });
+      await store.rollback!(40);
+      // A crash before the files were cut: the files as they were, the index rolled back.
+      await rm(join(dir, 'chains', CH), { recursive: true });
+      await cp(join(dir, 'saved', CH), join(dir, 'chains', CH), { recursive: true });
+      const reopened = await openBlockStore({
+        dir,
+        channelId: CH,
+        indexDb: db,
+        maxFileSize: 40_000,
+      });
+      await assertCorpusIntact(reopened, CORPUS_HEIGHT);
+      await reopened.close();
+      assert.deepEqual(await dumpIndex(db, CH), full);
+    } finally {
+      await db.close();
+      await cleanup();
+    }
   });
 });

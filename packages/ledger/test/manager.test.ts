@@ -217,6 +217,105 @@ describe('ledger manager', () => {
     assert.deepEqual(await m.list(), [CORPUS_CHANNEL]);
   });
 
+  /** The `basic` namespace's state, the height and the last block's hash, and a txid's presence. */
+  async function snapshot(m: LedgerManager, txId: string) {
+    const ledger = await m.open(CORPUS_CHANNEL);
+    const qe = await ledger.newQueryExecutor();
+    try {
+      const state: Record<string, string> = {};
+      const it = await qe.getStateRangeScanIterator('basic', '', '');
+      for (let r = await it.next(); r !== undefined; r = await it.next()) {
+        state[r.key] = Buffer.from(r.value).toString();
+      }
+      const info = ledger.getBlockchainInfo();
+      return {
+        state,
+        height: Number(info.height),
+        hash: Buffer.from(info.currentBlockHash).toString('hex'),
+        hasTx: await ledger.txIdExists(txId),
+      };
+    } finally {
+      qe.done();
+      await ledger.close();
+    }
+  }
+
+  const txIdOf = (block: common.IBlock): string => {
+    const payload = common.Payload.decode(common.Envelope.decode(block.data!.data![0]!).payload);
+    return common.ChannelHeader.decode(payload.header!.channelHeader!).txId;
+  };
+
+  it('rolls a channel back to a block and commits the same blocks again (peer node rollback)', async () => {
+    let m = await openManager();
+    let ledger = await m.createFromGenesisBlock(peerBlock(0));
+    const commit = async (from: number, to: number) => {
+      for (let n = from; n <= to; n++)
+        await ledger.commit(withFilter(peerBlock(n), filterOf(peerBlock(n))));
+    };
+    await commit(1, 10);
+    await ledger.close();
+    const later = txIdOf(peerBlock(15));
+    const at10 = await snapshot(m, later);
+    ledger = await m.open(CORPUS_CHANNEL);
+    await commit(11, 20);
+    await assert.rejects(m.rollback(CORPUS_CHANNEL, 10), code('LEDGER_ALREADY_OPEN'));
+    await ledger.close();
+    const at20 = await snapshot(m, later);
+    assert.equal(at20.hasTx, true);
+    assert.ok(Object.keys(at10.state).length > 0);
+    assert.notDeepEqual(at10.state, at20.state, 'blocks 11 to 20 change the state');
+
+    await assert.rejects(
+      m.rollback('nosuch', 1),
+      (e: LedgerError) =>
+        e.code === 'LEDGER_NOT_FOUND' && /\[nosuch\] does not exist/.test(e.message),
+    );
+    await assert.rejects(m.rollback(CORPUS_CHANNEL, 20), (e: Error) =>
+      /target block number \[20\] should be less than the biggest block number \[20\]/.test(
+        e.message,
+      ),
+    );
+    assert.deepEqual(await snapshot(m, later), at20, 'a refused rollback changes nothing');
+
+    await m.rollback(CORPUS_CHANNEL, 10);
+    assert.deepEqual(store.channels(), [], 'the state is dropped, to be rebuilt');
+    await closeManager();
+    m = await openManager();
+    assert.deepEqual(await snapshot(m, later), at10);
+    ledger = await m.open(CORPUS_CHANNEL);
+    assert.equal(await ledger.getBlockByNumber(11), undefined);
+    await commit(11, 20);
+    await ledger.close();
+    assert.deepEqual(await snapshot(m, later), at20, 'the same blocks give the same ledger');
+  });
+
+  it('pauses and resumes a channel (peer node pause / resume)', async () => {
+    let m = await openManager();
+    const ledger = await m.createFromGenesisBlock(peerBlock(0));
+    await assert.rejects(m.pause(CORPUS_CHANNEL), code('LEDGER_ALREADY_OPEN'));
+    await ledger.close();
+    await assert.rejects(
+      m.pause('nosuch'),
+      (e: LedgerError) =>
+        e.code === 'LEDGER_NOT_FOUND' &&
+        e.message === 'cannot update ledger status, ledger [nosuch] does not exist',
+    );
+    assert.equal(await m.pause(CORPUS_CHANNEL), true);
+    assert.equal(await m.pause(CORPUS_CHANNEL), false, 'already paused');
+    await closeManager();
+    m = await openManager();
+    assert.deepEqual(await m.list(), [], 'a paused channel is not listed');
+    assert.equal(await m.exists(CORPUS_CHANNEL), true);
+    await assert.rejects(m.open(CORPUS_CHANNEL), /ledger status is \[INACTIVE\]/);
+    await assert.rejects(m.createFromGenesisBlock(peerBlock(0)), code('LEDGER_EXISTS'));
+    assert.equal(await m.resume(CORPUS_CHANNEL), true);
+    assert.equal(await m.resume(CORPUS_CHANNEL), false, 'already active');
+    assert.deepEqual(await m.list(), [CORPUS_CHANNEL]);
+    const reopened = await m.open(CORPUS_CHANNEL);
+    assert.equal(Number(reopened.getBlockchainInfo().height), 1);
+    await reopened.close();
+  });
+
   it('holds a lock on ledgersData while open', async () => {
     await openManager();
     await assert.rejects(

@@ -28,7 +28,7 @@ import {
 import { RECORD_HEADER_SIZE } from './record.js';
 import { TxIdFilter } from './txid-filter.js';
 
-export type BatchOp = { type: 'put'; key: Buffer; value: Buffer };
+export type BatchOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
 
 /** What the index uses of a ClassicLevel sublevel with byte keys and values. */
 export interface BytesLevel {
@@ -166,11 +166,39 @@ export class ChannelIndex {
     return { type: 'put', key: fileKey(file), value: encodeU64(end) };
   }
 
+  /**
+   * The entries that remove a block from the index (its number, hash and transactions), for a
+   * rollback; the checkpoint is rewritten separately.
+   */
+  static removeBlockOps(info: BlockInfo): BatchOp[] {
+    return [
+      { type: 'del', key: blockNumKey(info.number) },
+      { type: 'del', key: blockHashKey(info.headerHash) },
+      ...info.txs.map((tx, txNum): BatchOp => ({
+        type: 'del',
+        key: txIdKey(tx.txId, info.number, txNum),
+      })),
+    ];
+  }
+
+  /** The checkpoint of a chain whose last block ends at `end` of `file`. */
+  static checkpointOp(height: number, file: number, end: number): BatchOp {
+    return { type: 'put', key: CHECKPOINT_KEY, value: encodeCheckpoint({ height, file, end }) };
+  }
+
+  /** Forgets the recorded length of a block file (a rollback made it shorter or removed it). */
+  static forgetFileEndOp(file: number): BatchOp {
+    return { type: 'del', key: fileKey(file) };
+  }
+
   async write(ops: BatchOp[]): Promise<void> {
     await this.db.batch(ops);
     const filter = this.#txIds;
     if (filter === undefined) return;
-    for (const op of ops) if (isTxIdKey(op.key)) filter.add(txIdPrefixOfKey(op.key));
+    // A removed txid stays in the filter: a "maybe" is confirmed by the index anyway.
+    for (const op of ops) {
+      if (op.type === 'put' && isTxIdKey(op.key)) filter.add(txIdPrefixOfKey(op.key));
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 // The block store of one channel: block files under <dir>/chains/<channel>/, index in the shared
 // LevelDB at <dir>/index. See README.md for the file format, the index keys and the recovery rules.
-import { mkdir, open, truncate, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rm, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from '@fabric-peer/api';
@@ -503,6 +503,57 @@ class BlockStoreImpl implements BlockStore, IteratorSource {
     const waiters = [...this.waiters];
     this.waiters.clear();
     for (const wake of waiters) wake();
+  }
+
+  /**
+   * Removes the blocks after `blockNum`: the index first (their entries, and a checkpoint at
+   * `blockNum`), then the files (the one holding `blockNum` cut after it, later ones deleted), so
+   * that a crash in between leaves records past the checkpoint, which the next open indexes
+   * again: the store is whole either way, and the rollback can be run again. Closes the store.
+   */
+  async rollback(blockNum: number, beforeChange?: () => Promise<void>): Promise<void> {
+    this.assertOpen();
+    await this.writeQueue;
+    const last = this.heightValue - 1;
+    if (!Number.isSafeInteger(blockNum) || blockNum < 0 || blockNum >= last) {
+      throw new BlockStoreError(
+        'INVALID_ARGUMENT',
+        `target block number [${blockNum}] should be less than the biggest block number [${last}]`,
+        { details: { blockNum, last } },
+      );
+    }
+    const keep = await this.index.blockLoc(blockNum);
+    if (keep === undefined) {
+      throw mismatch(`block ${blockNum} is below the height but not in the index`, { blockNum });
+    }
+    const end = keep.offset + RECORD_HEADER_SIZE + keep.length;
+    await beforeChange?.();
+    const ops: BatchOp[] = [];
+    for (let n = blockNum + 1; n <= last; n++) {
+      const bytes = await this.getBlockBytes(n);
+      ops.push(...ChannelIndex.removeBlockOps(blockInfoOf(Buffer.from(bytes!))));
+    }
+    for (let f = keep.file; f <= this.curFile; f++) ops.push(ChannelIndex.forgetFileEndOp(f));
+    ops.push(ChannelIndex.checkpointOp(blockNum + 1, keep.file, end));
+    await this.index.write(ops);
+    const lastFile = this.curFile;
+    await this.close();
+    await truncate(this.path(keep.file), end);
+    for (let f = keep.file + 1; f <= lastFile; f++) await rm(this.path(f), { force: true });
+    if (this.params.sync) {
+      const fh = await open(this.path(keep.file), 'r+');
+      try {
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+      await syncDir(this.chainDir);
+    }
+    this.logger.info('rolled the block store back', {
+      channel: this.channelId,
+      height: blockNum + 1,
+      removedBlocks: last - blockNum,
+    });
   }
 
   /** Truncates the current file back to `offset` after a failed append; on failure, stops writes. */

@@ -49,5 +49,11 @@ export interface BlockStore {
   getBlockByTxId(txId: string): Promise<common.Block | undefined>;
   /** Blocks from `startNum` on (startNum may equal the height: the iterator then waits). */
   iterator(startNum: number): BlockIterator;
+  /**
+   * Fabric's blkstorage.Rollback, for offline tools: removes every block after `blockNum` (which
+   * must be below the last block) from the files and the index, then closes the store.
+   * `beforeChange` runs once `blockNum` is accepted, before anything is changed.
+   */
+  rollback?(blockNum: number, beforeChange?: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }

@@ -50,6 +50,18 @@ export function fileBlockStoreFactory(
       }) as unknown as { clear?: () => Promise<void> };
       if (typeof sub.clear === 'function') await sub.clear();
     },
+    async rollback(
+      location: BlockStoreLocation,
+      blockNum: number,
+      validated: () => Promise<void>,
+    ): Promise<void> {
+      const store = await this.open(location);
+      try {
+        await store.rollback!(blockNum, validated);
+      } finally {
+        await store.close();
+      }
+    },
     async close(): Promise<void> {
       const all = [...indexes.values()];
       indexes.clear();

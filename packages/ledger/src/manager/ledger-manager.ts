@@ -97,6 +97,20 @@ export interface LedgerManager {
    * opens. Refused while the ledger is open.
    */
   unjoin(channelId: string): Promise<void>;
+  /**
+   * Fabric's `peer node pause`: the ledger stays, but is no longer listed or opened (status
+   * INACTIVE) until resumed. Returns false when it already was. Refused while the ledger is open.
+   */
+  pause(channelId: string): Promise<boolean>;
+  /** Fabric's `peer node resume`: the paused ledger is ACTIVE again; false when it already was. */
+  resume(channelId: string): Promise<boolean>;
+  /**
+   * Fabric's `peer node rollback`: removes the blocks after `blockNum` (which must be below the
+   * last block) from the channel's block store and private data store, and drops the channel's
+   * state and history databases and expiry schedule, which the next open rebuilds from the blocks
+   * left. Refused while the ledger is open.
+   */
+  rollback(channelId: string, blockNum: number): Promise<void>;
   /** Closes every open ledger, then the manager's databases. */
   close(): Promise<void>;
 }
@@ -318,6 +332,49 @@ class LedgerManagerImpl implements LedgerManager {
     this.assertNotOpen(channelId, 'unjoin');
     await this.cleanup(channelId);
     this.options.logger?.info('removed the ledger', { ledgerId: channelId });
+  }
+
+  pause(channelId: string): Promise<boolean> {
+    return this.setStatus(channelId, LedgerStatus.INACTIVE, 'pause');
+  }
+
+  resume(channelId: string): Promise<boolean> {
+    return this.setStatus(channelId, LedgerStatus.ACTIVE, 'resume');
+  }
+
+  private async setStatus(channelId: string, status: LedgerStatus, what: string): Promise<boolean> {
+    this.assertOpen();
+    this.assertNotOpen(channelId, what);
+    const current = await this.idStore.status(channelId);
+    if (current === status) {
+      this.options.logger?.info(`ledger [${channelId}] is already ${LedgerStatus[status]}`);
+      return false;
+    }
+    // updateStatus refuses an unknown ledger with Fabric's message.
+    await this.idStore.updateStatus(channelId, status);
+    this.options.logger?.info(`ledger [${channelId}] is now ${LedgerStatus[status]}`);
+    return true;
+  }
+
+  async rollback(channelId: string, blockNum: number): Promise<void> {
+    this.assertOpen();
+    if ((await this.idStore.status(channelId)) === undefined) {
+      throw new LedgerError('LEDGER_NOT_FOUND', `ledgerID [${channelId}] does not exist`);
+    }
+    this.assertNotOpen(channelId, 'roll back');
+    const stores = this.blockStores;
+    if (stores.rollback === undefined) {
+      throw new LedgerError('UNSUPPORTED', 'the block store in use cannot roll back');
+    }
+    // As Fabric: the databases go first (a rollback interrupted after that leaves them to be
+    // rebuilt), then the blocks; only this channel's, as each channel has its own databases here.
+    await stores.rollback(this.location(channelId), blockNum, async () => {
+      await this.options.stateDatabaseProvider.drop(channelId);
+      await this.history?.drop(channelId);
+      await this.expiry.drop(channelId);
+    });
+    await this.pvtData.handle(channelId).truncate(blockNum + 1);
+    this.options.logger?.info(`rolled ledger [${channelId}] back to block [${blockNum}]`);
   }
 
   private assertNotOpen(channelId: string, what: string): void {

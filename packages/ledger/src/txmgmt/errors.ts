@@ -57,7 +57,9 @@ export type LedgerErrorCode =
   /** A database was written by an incompatible version (Fabric's ErrFormatMismatch). */
   | 'DB_FORMAT_MISMATCH'
   /** A database read or write failed. */
-  | 'DB_ERROR';
+  | 'DB_ERROR'
+  /** The operation is not available with the parts in use (e.g. a block store without rollback). */
+  | 'UNSUPPORTED';
 
 /** A ledger operation failed; see `code`. */
 export class LedgerError extends FabricPeerError {
