@@ -406,3 +406,68 @@ describe('fabric-peer node rebuild-dbs and node unjoin on the corpus ledger', ()
     assert.deepEqual(await inspect(config, 'basic'), imported);
   });
 });
+
+describe('fabric-peer node pause, resume and rollback on the corpus ledger', () => {
+  let config = '';
+  let imported: Inspected;
+  after(() => {
+    for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const importCorpus = async (): Promise<void> => {
+    const r = await fabricPeer(['ledger', 'import', '--config', config, '--from', corpus]);
+    assert.equal(r.code, 0, r.stderr);
+  };
+
+  before(async () => {
+    config = makeConfig().file;
+    await importCorpus();
+    imported = await inspect(config, 'basic');
+  });
+
+  it('pause keeps the ledger closed until resume', async () => {
+    const node = (cmd: string) =>
+      fabricPeer(['node', cmd, '--config', config, '--channel', 'mychannel']);
+    const paused = await node('pause');
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.equal(
+      paused.stdout,
+      'node pause: channel mychannel is paused; the peer does not open it until `fabric-peer node resume --channel mychannel`\n',
+    );
+    const closed = await runInspect(config);
+    assert.equal(closed.code, 1);
+    assert.equal(
+      closed.stderr,
+      'Error: channel mychannel is paused: resume it with `fabric-peer node resume --channel mychannel`\n',
+    );
+    assert.equal((await node('pause')).stdout, 'node pause: channel mychannel is already paused\n');
+    const resumed = await node('resume');
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(
+      resumed.stdout,
+      'node resume: channel mychannel is active; the peer opens it at its next start\n',
+    );
+    assert.deepEqual(await inspect(config, 'basic'), imported);
+  });
+
+  it('rollback keeps the blocks up to the one named; an import brings back the same ledger', async () => {
+    const rollback = (block: string) =>
+      fabricPeer(['node', 'rollback', '--config', config, '--channel', 'mychannel', '-b', block]);
+    const refused = await rollback('86');
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr,
+      'Error: target block number [86] should be less than the biggest block number [86]\n',
+    );
+    const r = await rollback('40');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^node rollback: channel mychannel now ends at block 40; /);
+    const rolled = await inspect(config);
+    assert.equal(rolled.height, 41);
+    assert.deepEqual(rolled.blocks, imported.blocks.slice(0, 41));
+    assert.equal(rolled.currentBlockHash, imported.blocks[40]!.hash);
+    // The import resumes after the ledger's height: blocks 41 to 86 again, validated anew.
+    await importCorpus();
+    assert.deepEqual(await inspect(config, 'basic'), imported);
+  });
+});

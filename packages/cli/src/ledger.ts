@@ -106,6 +106,14 @@ function positiveInteger(value: string): number {
   return n;
 }
 
+function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError('it must be a block number (0 or more).');
+  }
+  return n;
+}
+
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
@@ -234,13 +242,66 @@ async function runUnjoin(
   if (!hasLedgers(peer)) throw channelNotFound(opts.channel, noLedgers(peer));
   await peer.start();
   try {
-    if (!(await peer.ledgers.exists(opts.channel))) {
-      const ids = await peer.ledgers.list();
-      const held = ids.length === 0 ? 'no channel' : `channels ${ids.join(', ')}`;
-      throw channelNotFound(opts.channel, `the ledgers in ${peer.ledgersDir} hold ${held}`);
-    }
+    await existingChannel(peer, opts.channel);
     await peer.ledgers.unjoin(opts.channel);
     io.out(`node unjoin: removed the ledger of channel ${opts.channel}\n`);
+    return 0;
+  } finally {
+    await peer.stop();
+  }
+}
+
+/** Refuses (CHANNEL_NOT_FOUND, naming the active channels) a channel without a ledger. */
+async function existingChannel(peer: OfflinePeer, channel: string): Promise<void> {
+  if (await peer.ledgers.exists(channel)) return;
+  const ids = await peer.ledgers.list();
+  const held = ids.length === 0 ? 'no channel' : `channels ${ids.join(', ')}`;
+  throw channelNotFound(channel, `the ledgers in ${peer.ledgersDir} hold ${held}`);
+}
+
+async function runPauseResume(
+  io: LedgerIo,
+  what: 'pause' | 'resume',
+  opts: { config?: string; channel: string },
+): Promise<number> {
+  const peer = await ledgersPeer(io, opts.config);
+  if (!hasLedgers(peer)) throw channelNotFound(opts.channel, noLedgers(peer));
+  await peer.start();
+  try {
+    await existingChannel(peer, opts.channel);
+    const changed =
+      what === 'pause'
+        ? await peer.ledgers.pause(opts.channel)
+        : await peer.ledgers.resume(opts.channel);
+    const state = what === 'pause' ? 'paused' : 'active';
+    io.out(
+      !changed
+        ? `node ${what}: channel ${opts.channel} is already ${state}\n`
+        : what === 'pause'
+          ? `node pause: channel ${opts.channel} is paused; the peer does not open it until \`fabric-peer node resume --channel ${opts.channel}\`\n`
+          : `node resume: channel ${opts.channel} is active; the peer opens it at its next start\n`,
+    );
+    return 0;
+  } finally {
+    await peer.stop();
+  }
+}
+
+async function runRollback(
+  io: LedgerIo,
+  opts: { config?: string; channel: string; blockNumber: number },
+): Promise<number> {
+  const peer = await ledgersPeer(io, opts.config);
+  if (!hasLedgers(peer)) throw channelNotFound(opts.channel, noLedgers(peer));
+  await peer.start();
+  try {
+    await existingChannel(peer, opts.channel);
+    await peer.ledgers.rollback(opts.channel, opts.blockNumber);
+    io.out(
+      `node rollback: channel ${opts.channel} now ends at block ${opts.blockNumber}; ` +
+        'its state and history are rebuilt from the blocks when the peer next starts, and it ' +
+        'pulls the later blocks from the ordering service again\n',
+    );
     return 0;
   } finally {
     await peer.stop();
@@ -304,4 +365,33 @@ export function registerLedgerCommands(
     .option('-c, --config <path>', CONFIG_HELP)
     .requiredOption('--channel <name>', 'the channel')
     .action((o: { config?: string; channel: string }) => run(runUnjoin(io, o)));
+  node
+    .command('pause')
+    .description(
+      'Pause a channel: the peer keeps its ledger but does not open it until it is resumed',
+    )
+    .option('-c, --config <path>', CONFIG_HELP)
+    .requiredOption('--channel <name>', 'the channel')
+    .action((o: { config?: string; channel: string }) => run(runPauseResume(io, 'pause', o)));
+  node
+    .command('resume')
+    .description('Resume a paused channel: the peer opens it again at its next start')
+    .option('-c, --config <path>', CONFIG_HELP)
+    .requiredOption('--channel <name>', 'the channel')
+    .action((o: { config?: string; channel: string }) => run(runPauseResume(io, 'resume', o)));
+  node
+    .command('rollback')
+    .description(
+      "Roll a channel back to a block: later blocks and their private data are removed, the channel's state and history rebuilt",
+    )
+    .option('-c, --config <path>', CONFIG_HELP)
+    .requiredOption('--channel <name>', 'the channel')
+    .requiredOption(
+      '-b, --block-number <n>',
+      'the block to keep as the last one (below the current last block)',
+      nonNegativeInteger,
+    )
+    .action((o: { config?: string; channel: string; blockNumber: number }) =>
+      run(runRollback(io, o)),
+    );
 }

@@ -1,4 +1,4 @@
-/** The errors of the offline ledger tools (`fabric-peer ledger import|inspect`). */
+/** The errors of the offline ledger tools (`fabric-peer ledger ...`, `fabric-peer node ...`). */
 import { FabricPeerError } from '@fabric-peer/api';
 
 export type LedgerToolErrorCode =
@@ -12,6 +12,8 @@ export type LedgerToolErrorCode =
   | 'CHANNEL_MISMATCH'
   /** The channel has no ledger here. */
   | 'CHANNEL_NOT_FOUND'
+  /** The channel's ledger is paused (`fabric-peer node pause`). */
+  | 'CHANNEL_PAUSED'
   /** Block 0 could not be joined (not a usable config block, capabilities this peer lacks). */
   | 'JOIN_FAILED'
   /** A block already in the ledger differs from the file of the same number. */

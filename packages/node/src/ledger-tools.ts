@@ -409,6 +409,13 @@ export async function openChannelLedger(
   channelId: string,
 ): Promise<KvLedger> {
   const ids = await ledgers.list();
+  if (!ids.includes(channelId) && (await ledgers.exists(channelId))) {
+    throw new LedgerToolError(
+      'CHANNEL_PAUSED',
+      `channel ${channelId} is paused: resume it with \`fabric-peer node resume --channel ${channelId}\``,
+      { details: { channel: channelId } },
+    );
+  }
   if (!ids.includes(channelId)) {
     throw new LedgerToolError(
       'CHANNEL_NOT_FOUND',
