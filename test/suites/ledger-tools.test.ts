@@ -347,7 +347,7 @@ describe('fabric-peer ledger import and inspect on the Fabric v2.4.9 corpus', ()
   });
 });
 
-describe('fabric-peer node rebuild-dbs and node unjoin on the corpus ledger', () => {
+describe('fabric-peer node rebuild-dbs, unjoin, pause, resume and rollback on the corpus ledger', () => {
   // Made in `before`: the suite above removes every temporary folder when it ends.
   let config = '';
   let imported: Inspected;
@@ -404,25 +404,6 @@ describe('fabric-peer node rebuild-dbs and node unjoin on the corpus ledger', ()
       /^Error: channel nosuch not found: the ledgers in .* hold channels mychannel\n$/,
     );
     assert.deepEqual(await inspect(config, 'basic'), imported);
-  });
-});
-
-describe('fabric-peer node pause, resume and rollback on the corpus ledger', () => {
-  let config = '';
-  let imported: Inspected;
-  after(() => {
-    for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
-  });
-
-  const importCorpus = async (): Promise<void> => {
-    const r = await fabricPeer(['ledger', 'import', '--config', config, '--from', corpus]);
-    assert.equal(r.code, 0, r.stderr);
-  };
-
-  before(async () => {
-    config = makeConfig().file;
-    await importCorpus();
-    imported = await inspect(config, 'basic');
   });
 
   it('pause keeps the ledger closed until resume', async () => {

@@ -234,78 +234,69 @@ async function runRebuildDbs(io: LedgerIo, opts: { config?: string }): Promise<n
   }
 }
 
-async function runUnjoin(
+/**
+ * Runs `op` on the ledgers of an existing channel (the offline `node` commands on one channel):
+ * refuses a channel without a ledger, and stops the offline peer afterwards. `op` says what was
+ * done, as the line to print.
+ */
+async function onChannelLedger(
   io: LedgerIo,
   opts: { config?: string; channel: string },
+  op: (ledgers: OfflinePeer['ledgers']) => Promise<string>,
 ): Promise<number> {
   const peer = await ledgersPeer(io, opts.config);
   if (!hasLedgers(peer)) throw channelNotFound(opts.channel, noLedgers(peer));
   await peer.start();
   try {
-    await existingChannel(peer, opts.channel);
-    await peer.ledgers.unjoin(opts.channel);
-    io.out(`node unjoin: removed the ledger of channel ${opts.channel}\n`);
+    if (!(await peer.ledgers.exists(opts.channel))) {
+      const ids = await peer.ledgers.list();
+      const held = ids.length === 0 ? 'no channel' : `channels ${ids.join(', ')}`;
+      throw channelNotFound(opts.channel, `the ledgers in ${peer.ledgersDir} hold ${held}`);
+    }
+    io.out(`${await op(peer.ledgers)}\n`);
     return 0;
   } finally {
     await peer.stop();
   }
 }
 
-/** Refuses (CHANNEL_NOT_FOUND, naming the active channels) a channel without a ledger. */
-async function existingChannel(peer: OfflinePeer, channel: string): Promise<void> {
-  if (await peer.ledgers.exists(channel)) return;
-  const ids = await peer.ledgers.list();
-  const held = ids.length === 0 ? 'no channel' : `channels ${ids.join(', ')}`;
-  throw channelNotFound(channel, `the ledgers in ${peer.ledgersDir} hold ${held}`);
+function runUnjoin(io: LedgerIo, opts: { config?: string; channel: string }): Promise<number> {
+  return onChannelLedger(io, opts, async (ledgers) => {
+    await ledgers.unjoin(opts.channel);
+    return `node unjoin: removed the ledger of channel ${opts.channel}`;
+  });
 }
 
-async function runPauseResume(
+function runPauseResume(
   io: LedgerIo,
   what: 'pause' | 'resume',
   opts: { config?: string; channel: string },
 ): Promise<number> {
-  const peer = await ledgersPeer(io, opts.config);
-  if (!hasLedgers(peer)) throw channelNotFound(opts.channel, noLedgers(peer));
-  await peer.start();
-  try {
-    await existingChannel(peer, opts.channel);
-    const changed =
-      what === 'pause'
-        ? await peer.ledgers.pause(opts.channel)
-        : await peer.ledgers.resume(opts.channel);
-    const state = what === 'pause' ? 'paused' : 'active';
-    io.out(
-      !changed
-        ? `node ${what}: channel ${opts.channel} is already ${state}\n`
-        : what === 'pause'
-          ? `node pause: channel ${opts.channel} is paused; the peer does not open it until \`fabric-peer node resume --channel ${opts.channel}\`\n`
-          : `node resume: channel ${opts.channel} is active; the peer opens it at its next start\n`,
-    );
-    return 0;
-  } finally {
-    await peer.stop();
-  }
+  const c = opts.channel;
+  return onChannelLedger(io, opts, async (ledgers) => {
+    if (what === 'pause') {
+      return (await ledgers.pause(c))
+        ? `node pause: channel ${c} is paused; the peer does not open it until \`fabric-peer node resume --channel ${c}\``
+        : `node pause: channel ${c} is already paused`;
+    }
+    return (await ledgers.resume(c))
+      ? `node resume: channel ${c} is active; the peer opens it at its next start`
+      : `node resume: channel ${c} is already active`;
+  });
 }
 
-async function runRollback(
+function runRollback(
   io: LedgerIo,
   opts: { config?: string; channel: string; blockNumber: number },
 ): Promise<number> {
-  const peer = await ledgersPeer(io, opts.config);
-  if (!hasLedgers(peer)) throw channelNotFound(opts.channel, noLedgers(peer));
-  await peer.start();
-  try {
-    await existingChannel(peer, opts.channel);
-    await peer.ledgers.rollback(opts.channel, opts.blockNumber);
-    io.out(
+  return onChannelLedger(io, opts, async (ledgers) => {
+    await ledgers.rollback(opts.channel, opts.blockNumber);
+    return (
       `node rollback: channel ${opts.channel} now ends at block ${opts.blockNumber}; ` +
-        'its state and history are rebuilt from the blocks when the peer next starts, and it ' +
-        'pulls the later blocks from the ordering service again\n',
+      'its state and history are rebuilt from the blocks when the peer next starts, and it ' +
+      'pulls the later blocks from the ordering service again'
     );
-    return 0;
-  } finally {
-    await peer.stop();
-  }
+  });
 }
 
 /**
