@@ -31,6 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ValidatorPool } from '@fabric-peer/committer';
 import { openTwoOrgNetwork, prepareBenchBlocks } from '@fabric-peer/committer/test-support';
+import { lifecycleBlockToLive } from '@fabric-peer/scc';
 import { loadConfig } from '@fabric-peer/config';
 import { CouchDbStateProvider } from '@fabric-peer/statedb-couchdb';
 import { LevelDbStateProvider } from '@fabric-peer/statedb-leveldb';
@@ -108,6 +109,8 @@ async function run(db, r) {
   try {
     net = await openTwoOrgNetwork({
       provider: providerFor(db, couch?.address),
+      // As the peer: private data expiry on (these blocks have none; it costs a read per block).
+      blockToLive: lifecycleBlockToLive,
       ...(pool !== undefined ? { committer: { pool } } : {}),
     });
     const measured = await prepareBenchBlocks(net, BLOCKS, TXS);

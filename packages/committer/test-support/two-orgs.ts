@@ -11,7 +11,7 @@ import type { Logger, StateDatabaseProvider } from '@fabric-peer/api';
 import { ChannelManager, type Channel } from '@fabric-peer/channel';
 import { buildGenesisBlock, generateCrypto } from '@fabric-peer/devtools';
 import { DefaultValidation } from '@fabric-peer/handlers-default';
-import { openLedgerManager, type LedgerManager } from '@fabric-peer/ledger';
+import { openLedgerManager, type BlockToLiveSource, type LedgerManager } from '@fabric-peer/ledger';
 import { createMsp, loadMspFolder, type X509SigningIdentity } from '@fabric-peer/msp';
 import type { ChannelMspFactory } from '@fabric-peer/policies';
 import { common } from '@fabric-peer/protos';
@@ -48,6 +48,8 @@ export async function openTwoOrgNetwork(options: {
   /** How the channel's MSPs are built; default the peer's (policies' x509MspFactory). */
   readonly mspFactory?: ChannelMspFactory;
   readonly committer?: Partial<CommitterOptions>;
+  /** Collections' block-to-live for the ledgers (the peer gives `_lifecycle`'s); default none. */
+  readonly blockToLive?: BlockToLiveSource;
   readonly logger?: Logger;
 }): Promise<TwoOrgNetwork> {
   const dir = await mkdtemp(join(tmpdir(), 'committer-2orgs-'));
@@ -97,6 +99,7 @@ export async function openTwoOrgNetwork(options: {
   const ledgers = await openLedgerManager({
     fileSystemPath: join(dir, 'production'),
     stateDatabaseProvider: provider,
+    ...(options.blockToLive !== undefined ? { blockToLive: options.blockToLive } : {}),
   });
   const channels = new ChannelManager({
     ledgers,
