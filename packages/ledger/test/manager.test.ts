@@ -289,6 +289,40 @@ describe('ledger manager', () => {
     assert.deepEqual(await snapshot(m, later), at20, 'the same blocks give the same ledger');
   });
 
+  it('resets every channel to its genesis block, remembering its height (peer node reset)', async () => {
+    let m = await openManager();
+    let ledger = await m.createFromGenesisBlock(peerBlock(0));
+    const commit = async (from: number, to: number) => {
+      for (let n = from; n <= to; n++)
+        await ledger.commit(withFilter(peerBlock(n), filterOf(peerBlock(n))));
+    };
+    await commit(1, 10);
+    await assert.rejects(m.reset(), code('LEDGER_ALREADY_OPEN'));
+    await ledger.close();
+    const later = txIdOf(peerBlock(5));
+    const at10 = await snapshot(m, later);
+    assert.deepEqual(await m.reset(), [CORPUS_CHANNEL]);
+    assert.deepEqual(await m.preResetHeights(), new Map([[CORPUS_CHANNEL, 11]]));
+    await closeManager();
+    m = await openManager();
+    const reset = await snapshot(m, later);
+    assert.equal(reset.height, 1);
+    assert.equal(reset.hasTx, false);
+    assert.deepEqual(reset.state, {});
+    // A second reset before the ledger is back keeps the greater height.
+    ledger = await m.open(CORPUS_CHANNEL);
+    await commit(1, 3);
+    await ledger.close();
+    await m.reset();
+    assert.deepEqual(await m.preResetHeights(), new Map([[CORPUS_CHANNEL, 11]]));
+    ledger = await m.open(CORPUS_CHANNEL);
+    await commit(1, 10);
+    await ledger.close();
+    assert.deepEqual(await snapshot(m, later), at10, 'the same blocks give the same ledger');
+    await m.clearPreResetHeights();
+    assert.deepEqual(await m.preResetHeights(), new Map());
+  });
+
   it('pauses and resumes a channel (peer node pause / resume)', async () => {
     let m = await openManager();
     const ledger = await m.createFromGenesisBlock(peerBlock(0));

@@ -18,10 +18,16 @@ export enum LedgerStatus {
 
 const FORMAT_KEY = utf8('f');
 const METADATA_PREFIX = 0x73; // 's'
+/** This peer's own key (Fabric keeps the height in a file beside the blocks). */
+const PRE_RESET_PREFIX = 0x72; // 'r'
 const CURRENT_FORMAT = '2.0';
 
 function metadataKey(ledgerId: string): Uint8Array {
   return concatBytes(Uint8Array.of(METADATA_PREFIX), utf8(ledgerId));
+}
+
+function preResetKey(ledgerId: string): Uint8Array {
+  return concatBytes(Uint8Array.of(PRE_RESET_PREFIX), utf8(ledgerId));
 }
 
 /** msgs.LedgerMetadata{status} (no boot snapshot metadata: ledgers join from a genesis block). */
@@ -112,7 +118,40 @@ export class IdStore {
   }
 
   async delete(ledgerId: string): Promise<void> {
-    await this.db.del(metadataKey(ledgerId));
+    await this.db.batch([
+      { type: 'del', key: metadataKey(ledgerId) },
+      { type: 'del', key: preResetKey(ledgerId) },
+    ]);
+  }
+
+  /**
+   * Records the height a ledger had before `peer node reset` (Fabric keeps it in the chain's
+   * `__preResetHeight` file), keeping a greater one already recorded (a second reset before the
+   * ledger caught up).
+   */
+  async recordPreResetHeight(ledgerId: string, height: number): Promise<void> {
+    const previous = (await this.preResetHeights()).get(ledgerId) ?? 0;
+    if (height > previous) await this.db.put(preResetKey(ledgerId), utf8(String(height)));
+  }
+
+  /** The recorded pre-reset heights, by ledger id. */
+  async preResetHeights(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for await (const [k, v] of this.db.iterator({
+      gte: Uint8Array.of(PRE_RESET_PREFIX),
+      lt: Uint8Array.of(PRE_RESET_PREFIX + 1),
+    })) {
+      out.set(Buffer.from(k.subarray(1)).toString('utf8'), Number(Buffer.from(v).toString()));
+    }
+    return out;
+  }
+
+  /** Forgets every pre-reset height (the ledgers caught up). */
+  async clearPreResetHeights(): Promise<void> {
+    await this.db.clear({
+      gte: Uint8Array.of(PRE_RESET_PREFIX),
+      lt: Uint8Array.of(PRE_RESET_PREFIX + 1),
+    });
   }
 
   /** Ledger ids with one of `statuses`, in key order. */

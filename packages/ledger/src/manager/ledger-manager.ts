@@ -111,6 +111,17 @@ export interface LedgerManager {
    * left. Refused while the ledger is open.
    */
   rollback(channelId: string, blockNum: number): Promise<void>;
+  /**
+   * Fabric's `peer node reset`: every ledger back to its genesis block (each rolled back to block
+   * 0, its private data trimmed, its state, history and expiry schedule dropped), after recording
+   * the height it had; the peer refuses proposals until its ledgers are back there
+   * ({@link preResetHeights}). Returns the ledgers reset. Refused while a ledger is open.
+   */
+  reset(): Promise<string[]>;
+  /** The heights ledgers had before a reset they have not caught up with yet. */
+  preResetHeights(): Promise<Map<string, number>>;
+  /** Forgets the pre-reset heights, once every ledger is back at its height. */
+  clearPreResetHeights(): Promise<void>;
   /** Closes every open ledger, then the manager's databases. */
   close(): Promise<void>;
 }
@@ -375,6 +386,45 @@ class LedgerManagerImpl implements LedgerManager {
     });
     await this.pvtData.handle(channelId).truncate(blockNum + 1);
     this.options.logger?.info(`rolled ledger [${channelId}] back to block [${blockNum}]`);
+  }
+
+  async reset(): Promise<string[]> {
+    this.assertOpen();
+    const ids = await this.idStore.ids([LedgerStatus.ACTIVE, LedgerStatus.INACTIVE]);
+    for (const id of ids) this.assertNotOpen(id, 'reset');
+    const stores = this.blockStores;
+    if (stores.rollback === undefined) {
+      throw new LedgerError('UNSUPPORTED', 'the block store in use cannot roll back');
+    }
+    for (const id of ids) {
+      const store = await stores.open(this.location(id));
+      const height = store.info().height;
+      await store.close();
+      await this.idStore.recordPreResetHeight(id, height);
+      const drop = async (): Promise<void> => {
+        await this.options.stateDatabaseProvider.drop(id);
+        await this.history?.drop(id);
+        await this.expiry.drop(id);
+      };
+      // A ledger of the genesis block alone only loses its databases.
+      if (height > 1) await stores.rollback(this.location(id), 0, drop);
+      else await drop();
+      await this.pvtData.handle(id).truncate(1);
+      this.options.logger?.info(`reset ledger [${id}] to its genesis block`, {
+        preResetHeight: height,
+      });
+    }
+    return ids;
+  }
+
+  preResetHeights(): Promise<Map<string, number>> {
+    this.assertOpen();
+    return this.idStore.preResetHeights();
+  }
+
+  clearPreResetHeights(): Promise<void> {
+    this.assertOpen();
+    return this.idStore.clearPreResetHeights();
   }
 
   private assertNotOpen(channelId: string, what: string): void {
