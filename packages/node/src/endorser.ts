@@ -1,7 +1,8 @@
 /**
  * The Endorser service on the peer listener: Fabric's endorser behind the auth filters
  * `peer.handlers.authFilters` chains (in order), with the decorators `peer.handlers.decorators`
- * lists and the endorsement plugins `peer.handlers.endorsers` maps.
+ * lists and the endorsement plugins `peer.handlers.endorsers` maps. After `fabric-peer node reset`,
+ * a RebuildGate in front of them refuses proposals until the ledgers are back at their heights.
  */
 import {
   inject,
@@ -25,7 +26,9 @@ import { ChaincodeService } from './chaincode.js';
 import { ChannelsService } from './channels.js';
 import { CommitterService } from './committer.js';
 import { PeerGrpcServer } from './grpc/listeners.js';
+import { LedgersService } from './ledgers.js';
 import { LocalMspService } from './local-msp.js';
+import { RebuildGate } from './rebuild-gate.js';
 
 @injectable()
 export class EndorserService implements Service {
@@ -33,6 +36,7 @@ export class EndorserService implements Service {
   readonly dependsOn = ['chaincode', 'committer'];
   #endorser: Endorser | undefined;
   #processor: ProposalProcessor | undefined;
+  #gate: RebuildGate | undefined;
 
   constructor(
     @inject(PeerConfig) private readonly config: PeerConfig,
@@ -41,6 +45,7 @@ export class EndorserService implements Service {
     @inject(ChaincodeService) private readonly chaincode: ChaincodeService,
     @inject(CommitterService) private readonly committer: CommitterService,
     @inject(LocalMspService) private readonly localMsp: LocalMspService,
+    @inject(LedgersService) private readonly ledgers: LedgersService,
     @inject(PeerGrpcServer) private readonly listener: PeerGrpcServer,
     @inject(LoggerFactory) private readonly loggers: LoggerFactory,
     @inject(MetricsProvider) private readonly metrics: MetricsProvider,
@@ -58,7 +63,7 @@ export class EndorserService implements Service {
     return this.#endorser;
   }
 
-  start(): Promise<void> {
+  async start(): Promise<void> {
     const { config, registry } = this;
     const local = this.localMsp.local;
     const endorser = new Endorser({
@@ -85,14 +90,29 @@ export class EndorserService implements Service {
       logger: this.loggers('endorser'),
       metrics: this.metrics,
     });
-    const processor = authFilterChain(registry, config, endorser);
+    let processor = authFilterChain(registry, config, endorser);
+    const preReset = await this.ledgers.manager.preResetHeights();
+    if (preReset.size > 0) {
+      const manager = this.ledgers.manager;
+      this.#gate = new RebuildGate(processor, {
+        heights: preReset,
+        heightOf: (id) => {
+          const ledger = this.channels.registry.get(id)?.ledger;
+          return ledger === undefined ? undefined : Number(ledger.getBlockchainInfo().height);
+        },
+        onRebuilt: () => manager.clearPreResetHeights(),
+        logger: this.loggers('peer'),
+      });
+      this.#gate.start();
+      processor = this.#gate;
+    }
     this.listener.addService(...endorserGrpcService(processor));
     this.#endorser = endorser;
     this.#processor = processor;
-    return Promise.resolve();
   }
 
   stop(): Promise<void> {
+    this.#gate?.stop();
     return Promise.resolve();
   }
 }
