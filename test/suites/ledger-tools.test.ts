@@ -347,7 +347,7 @@ describe('fabric-peer ledger import and inspect on the Fabric v2.4.9 corpus', ()
   });
 });
 
-describe('fabric-peer node rebuild-dbs, unjoin, pause, resume and rollback on the corpus ledger', () => {
+describe('fabric-peer node rebuild-dbs, unjoin, reset, pause, resume and rollback on the corpus ledger', () => {
   // Made in `before`: the suite above removes every temporary folder when it ends.
   let config = '';
   let imported: Inspected;
@@ -403,6 +403,17 @@ describe('fabric-peer node rebuild-dbs, unjoin, pause, resume and rollback on th
       r.stderr,
       /^Error: channel nosuch not found: the ledgers in .* hold channels mychannel\n$/,
     );
+    assert.deepEqual(await inspect(config, 'basic'), imported);
+  });
+
+  it('reset takes every channel back to its genesis block; an import brings back the same ledger', async () => {
+    const r = await fabricPeer(['node', 'reset', '--config', config]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^node reset: mychannel reset to the genesis block; /);
+    const reset = await inspect(config);
+    assert.equal(reset.height, 1);
+    assert.deepEqual(reset.blocks, imported.blocks.slice(0, 1));
+    await importCorpus();
     assert.deepEqual(await inspect(config, 'basic'), imported);
   });
 

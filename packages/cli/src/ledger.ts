@@ -234,6 +234,27 @@ async function runRebuildDbs(io: LedgerIo, opts: { config?: string }): Promise<n
   }
 }
 
+async function runReset(io: LedgerIo, opts: { config?: string }): Promise<number> {
+  const peer = await ledgersPeer(io, opts.config);
+  if (!hasLedgers(peer)) {
+    io.out('node reset: there are no ledgers to reset\n');
+    return 0;
+  }
+  await peer.start();
+  try {
+    const ids = await peer.ledgers.reset();
+    io.out(
+      ids.length === 0
+        ? 'node reset: there are no ledgers to reset\n'
+        : `node reset: ${ids.join(', ')} reset to the genesis block; at its next start the peer ` +
+            'refuses proposals until each is back at its height, pulled again from the ordering service\n',
+    );
+    return 0;
+  } finally {
+    await peer.stop();
+  }
+}
+
 /**
  * Runs `op` on the ledgers of an existing channel (the offline `node` commands on one channel):
  * refuses a channel without a ledger, and stops the offline peer afterwards. `op` says what was
@@ -356,6 +377,13 @@ export function registerLedgerCommands(
     .option('-c, --config <path>', CONFIG_HELP)
     .requiredOption('--channel <name>', 'the channel')
     .action((o: { config?: string; channel: string }) => run(runUnjoin(io, o)));
+  node
+    .command('reset')
+    .description(
+      'Reset every channel to its genesis block; the peer refuses proposals until they are back at their heights',
+    )
+    .option('-c, --config <path>', CONFIG_HELP)
+    .action((o: { config?: string }) => run(runReset(io, o)));
   node
     .command('pause')
     .description(
