@@ -48,8 +48,13 @@ export interface NetworkPeer {
   readonly process: PeerProcess | undefined;
   /** SIGKILLs the peer process and waits for it to be gone. */
   kill(): Promise<void>;
-  /** Starts the peer process again on the same configuration and ledger. */
-  restart(): Promise<void>;
+  /**
+   * Stops the peer process (SIGTERM) and starts it again on the same configuration and ledger,
+   * running `whileStopped` in between (an offline tool, say).
+   */
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
+  /** The core.yaml of a peer running as a process. */
+  readonly configFile: string | undefined;
   readonly admin: X509SigningIdentity;
   readonly user: X509SigningIdentity;
   /** The user's MSP folder (signcerts + keystore), for client libraries. */
@@ -302,12 +307,14 @@ export async function startTwoOrgNetwork(
         child.child.kill('SIGKILL');
         await child.exited;
       },
-      async restart() {
+      async restart(whileStopped?: () => Promise<void>) {
         if (child === undefined) throw new Error(`peer${n} does not run as a process`);
         child.kill();
         await child.exited;
+        await whileStopped?.();
         child = await startProcess();
       },
+      configFile: asProcess ? configFile : undefined,
       admin,
       user,
       userMspDir,

@@ -21,6 +21,7 @@ import {
 } from '@hyperledger/fabric-gateway';
 import { blockHeaderHash, common, protos } from '@fabric-peer/protos';
 import { ASSET_CHAINCODE_DIR } from '../helpers/asset-suite.js';
+import { runCli } from '../helpers/peer-process.js';
 import {
   CHANNEL,
   clientCredentials,
@@ -266,6 +267,37 @@ describe('a peer killed under load, and an orderer restarted', { timeout: 600_00
     const height = await net.peers[0].chainHeight();
     assert.ok(height > before);
     await net.waitForHeight(height, 60_000);
+    const [a, b] = await Promise.all(net.peers.map((p) => p.block(height - 1)));
+    assert.deepEqual(blockHeaderHash(a!.header!), blockHeaderHash(b!.header!));
+  });
+
+  it('after fabric-peer node reset, the peer refuses proposals until it is back at its height', async () => {
+    const peer1 = net.peers[0];
+    const height = await peer1.chainHeight();
+    await peer1.restart(async () => {
+      const reset = await runCli(['node', 'reset', '--config', peer1.configFile!]);
+      assert.equal(reset.code, 0, reset.out);
+    });
+    // Right after the start (the heights are checked every 10 s), proposals are refused.
+    await assert.rejects(contract.evaluateTransaction('GetAllAssets'), (err: Error) => {
+      assert.match(
+        `${err.message} ${JSON.stringify((err as { details?: unknown }).details ?? '')}`,
+        /endorse requests are blocked while ledgers are being rebuilt/,
+      );
+      return true;
+    });
+    // The peer pulls its blocks again from the orderer; once back at its height it endorses.
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      try {
+        await contract.evaluateTransaction('GetAllAssets');
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    assert.ok((await peer1.chainHeight()) >= height);
     const [a, b] = await Promise.all(net.peers.map((p) => p.block(height - 1)));
     assert.deepEqual(blockHeaderHash(a!.header!), blockHeaderHash(b!.header!));
   });
