@@ -213,46 +213,54 @@ function noLedgers(peer: OfflinePeer): string {
   return `there are no ledgers in ${peer.ledgersDir} (peer.fileSystemPath: ${peer.fileSystemPath})`;
 }
 
-async function runRebuildDbs(io: LedgerIo, opts: { config?: string }): Promise<number> {
+/**
+ * Runs `op` on every ledger (the offline `node` commands on all channels), printing `none` when
+ * there are none and `done(ids)` otherwise; stops the offline peer afterwards.
+ */
+async function onAllLedgers(
+  io: LedgerIo,
+  opts: { config?: string },
+  none: string,
+  op: (ledgers: OfflinePeer['ledgers']) => Promise<string[]>,
+  done: (ids: string[]) => string,
+): Promise<number> {
   const peer = await ledgersPeer(io, opts.config);
   if (!hasLedgers(peer)) {
-    io.out('node rebuild-dbs: there are no ledgers to rebuild\n');
+    io.out(`${none}\n`);
     return 0;
   }
   await peer.start();
   try {
-    const ids = await peer.ledgers.rebuildDatabases();
-    io.out(
-      ids.length === 0
-        ? 'node rebuild-dbs: there are no ledgers to rebuild\n'
-        : `node rebuild-dbs: dropped the state and history databases of ${ids.join(', ')}; ` +
-            'they are rebuilt from the blocks when the peer next starts\n',
-    );
+    const ids = await op(peer.ledgers);
+    io.out(`${ids.length === 0 ? none : done(ids)}\n`);
     return 0;
   } finally {
     await peer.stop();
   }
 }
 
-async function runReset(io: LedgerIo, opts: { config?: string }): Promise<number> {
-  const peer = await ledgersPeer(io, opts.config);
-  if (!hasLedgers(peer)) {
-    io.out('node reset: there are no ledgers to reset\n');
-    return 0;
-  }
-  await peer.start();
-  try {
-    const ids = await peer.ledgers.reset();
-    io.out(
-      ids.length === 0
-        ? 'node reset: there are no ledgers to reset\n'
-        : `node reset: ${ids.join(', ')} reset to the genesis block; at its next start the peer ` +
-            'refuses proposals until each is back at its height, pulled again from the ordering service\n',
-    );
-    return 0;
-  } finally {
-    await peer.stop();
-  }
+function runRebuildDbs(io: LedgerIo, opts: { config?: string }): Promise<number> {
+  return onAllLedgers(
+    io,
+    opts,
+    'node rebuild-dbs: there are no ledgers to rebuild',
+    (ledgers) => ledgers.rebuildDatabases(),
+    (ids) =>
+      `node rebuild-dbs: dropped the state and history databases of ${ids.join(', ')}; ` +
+      'they are rebuilt from the blocks when the peer next starts',
+  );
+}
+
+function runReset(io: LedgerIo, opts: { config?: string }): Promise<number> {
+  return onAllLedgers(
+    io,
+    opts,
+    'node reset: there are no ledgers to reset',
+    (ledgers) => ledgers.reset(),
+    (ids) =>
+      `node reset: ${ids.join(', ')} reset to the genesis block; at its next start the peer ` +
+      'refuses proposals until each is back at its height, pulled again from the ordering service',
+  );
 }
 
 /**

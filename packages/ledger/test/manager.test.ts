@@ -12,6 +12,7 @@ import {
   channelIdFromBlock,
   ledgerConfig,
   openLedgerManager,
+  type KvLedger,
   type LedgerError,
   type LedgerManager,
 } from '../src/index.js';
@@ -240,6 +241,13 @@ describe('ledger manager', () => {
     }
   }
 
+  /** Commits corpus blocks `from`..`to` with their stored validation codes. */
+  async function commitCorpus(ledger: KvLedger, from: number, to: number): Promise<void> {
+    for (let n = from; n <= to; n++) {
+      await ledger.commit(withFilter(peerBlock(n), filterOf(peerBlock(n))));
+    }
+  }
+
   const txIdOf = (block: common.IBlock): string => {
     const payload = common.Payload.decode(common.Envelope.decode(block.data!.data![0]!).payload);
     return common.ChannelHeader.decode(payload.header!.channelHeader!).txId;
@@ -248,10 +256,7 @@ describe('ledger manager', () => {
   it('rolls a channel back to a block and commits the same blocks again (peer node rollback)', async () => {
     let m = await openManager();
     let ledger = await m.createFromGenesisBlock(peerBlock(0));
-    const commit = async (from: number, to: number) => {
-      for (let n = from; n <= to; n++)
-        await ledger.commit(withFilter(peerBlock(n), filterOf(peerBlock(n))));
-    };
+    const commit = (from: number, to: number) => commitCorpus(ledger, from, to);
     await commit(1, 10);
     await ledger.close();
     const later = txIdOf(peerBlock(15));
@@ -292,10 +297,7 @@ describe('ledger manager', () => {
   it('resets every channel to its genesis block, remembering its height (peer node reset)', async () => {
     let m = await openManager();
     let ledger = await m.createFromGenesisBlock(peerBlock(0));
-    const commit = async (from: number, to: number) => {
-      for (let n = from; n <= to; n++)
-        await ledger.commit(withFilter(peerBlock(n), filterOf(peerBlock(n))));
-    };
+    const commit = (from: number, to: number) => commitCorpus(ledger, from, to);
     await commit(1, 10);
     await assert.rejects(m.reset(), code('LEDGER_ALREADY_OPEN'));
     await ledger.close();
