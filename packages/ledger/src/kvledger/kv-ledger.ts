@@ -22,16 +22,11 @@
  * keys found in the store's index also leave the private state on a peer that did not get the
  * purging transaction's private write set.
  */
-import {
-  compareHeights,
-  type Height,
-  type Logger,
-  type StateUpdate,
-  type VersionedDB,
-} from '@fabric-peer/api';
-import { Long, blockDataHash, common, protos, rwset } from '@fabric-peer/protos';
+import type { Height, Logger, StateUpdate, VersionedDB } from '@fabric-peer/api';
+import { Long, blockDataHash, common, protos } from '@fabric-peer/protos';
 import type { BlockIterator, BlockStore } from '../blockstore/types.js';
 import { BtlPolicy, type BlockToLiveSource } from '../expiry/btl-policy.js';
+import { withExpiringBlocks, withoutExpired } from '../expiry/stored-data.js';
 import type { ExpirySchedule } from '../expiry/schedule.js';
 import { PrivateStateExpiry } from '../expiry/state-expiry.js';
 import type { HistoryDB } from '../history/history-db.js';
@@ -41,13 +36,8 @@ import {
   type IndexDeployment,
   type IndexedChaincode,
 } from './chaincode-indexes.js';
-import type { PurgeMarker } from '../pvtdatastore/purge.js';
-import type {
-  PvtDataEntry,
-  PvtDataStore,
-  PvtNsCollFilter,
-  TxPvtData,
-} from '../pvtdatastore/store.js';
+import { deletePurgedKeys, purgedPrivateKeys, purgesOf, type PurgedKey } from './app-purge.js';
+import type { PvtDataStore, PvtNsCollFilter, TxPvtData } from '../pvtdatastore/store.js';
 import {
   commitHashMetadata,
   computeCommitHash,
@@ -361,92 +351,18 @@ class KvLedgerImpl implements KvLedger {
       );
     }
     if (this.pvtStore === undefined) return [];
-    return this.unexpired(
-      await this.pvtStore.getPvtDataByBlockNum(blockNum, filter),
-      blockNum,
-      height - 1,
-    );
+    return this.servedPvtData(this.pvtStore, blockNum, height - 1, filter);
   }
 
-  /**
-   * `data` of block `blockNum` without the collections expired once block `lastBlock` is committed
-   * (Fabric's pvtdatastorage filters them the same way until its purger removes them).
-   */
-  private async unexpired(
-    data: TxPvtData[],
+  /** What the store holds for the block, without what has expired once `lastBlock` is committed. */
+  private async servedPvtData(
+    store: PvtDataStore,
     blockNum: number,
     lastBlock: number,
+    filter?: PvtNsCollFilter,
   ): Promise<TxPvtData[]> {
-    const btl = this.btl;
-    if (btl === undefined || data.length === 0) return data;
-    const live = async (ns: string, coll: string): Promise<boolean> => {
-      const expiring = await btl.expiringBlock(ns, coll, blockNum);
-      return expiring === undefined || expiring > lastBlock;
-    };
-    const out: TxPvtData[] = [];
-    for (const tx of data) {
-      const nsPvtRwset: rwset.NsPvtReadWriteSet[] = [];
-      let dropped = false;
-      for (const ns of tx.writeSet.nsPvtRwset) {
-        const colls: rwset.ICollectionPvtReadWriteSet[] = [];
-        for (const c of ns.collectionPvtRwset ?? []) {
-          if (await live(ns.namespace ?? '', c.collectionName ?? '')) colls.push(c);
-          else dropped = true;
-        }
-        if (colls.length > 0) {
-          nsPvtRwset.push(
-            rwset.NsPvtReadWriteSet.create({ namespace: ns.namespace, collectionPvtRwset: colls }),
-          );
-        }
-      }
-      if (!dropped) out.push(tx);
-      else if (nsPvtRwset.length > 0) {
-        out.push({
-          seqInBlock: tx.seqInBlock,
-          writeSet: rwset.TxPvtReadWriteSet.create({ nsPvtRwset }),
-        });
-      }
-    }
-    return out;
-  }
-
-  /**
-   * The private keys of the block's purges this peer's store knows (Fabric's
-   * FetchPrivateDataRawKey), so that a peer that did not get the purging transaction's private
-   * write set still deletes its copy.
-   */
-  private async purgedPrivateKeys(
-    purges: readonly PurgeMarker[],
-    blockNum: number,
-  ): Promise<PurgedKey[]> {
-    const out: PurgedKey[] = [];
-    for (const p of purges) {
-      const key = await this.pvtStore?.rawKey(p.namespace, p.collection, p.keyHash);
-      if (key !== undefined) {
-        out.push({
-          namespace: p.namespace,
-          collection: p.collection,
-          key,
-          version: { blockNum, txNum: p.txNum },
-        });
-      }
-    }
-    return out;
-  }
-
-  /** The expiring block of each entry's collection. */
-  private async withExpiry(
-    entries: readonly PvtDataEntry[],
-    blockNum: number,
-  ): Promise<PvtDataEntry[]> {
-    const btl = this.btl;
-    if (btl === undefined) return [...entries];
-    const out: PvtDataEntry[] = [];
-    for (const e of entries) {
-      const expiringBlock = await btl.expiringBlock(e.namespace, e.collection, blockNum);
-      out.push(expiringBlock === undefined ? e : { ...e, expiringBlock });
-    }
-    return out;
+    const data = await store.getPvtDataByBlockNum(blockNum, filter);
+    return this.btl === undefined ? data : withoutExpired(this.btl, data, blockNum, lastBlock);
   }
 
   // ---- commit -------------------------------------------------------------------------------
@@ -566,8 +482,10 @@ class KvLedgerImpl implements KvLedger {
         });
       }
       // The keys of purged hashes, looked up before the markers can make the store drop them.
-      purgedKeys = await this.purgedPrivateKeys(purges, blockNum);
-      await this.pvtStore.commit(blockNum, await this.withExpiry(entries, blockNum), purges);
+      purgedKeys = await purgedPrivateKeys(this.pvtStore, purges, blockNum);
+      const stored =
+        this.btl === undefined ? entries : await withExpiringBlocks(this.btl, entries, blockNum);
+      await this.pvtStore.commit(blockNum, stored, purges);
       storedPvt = entries.length > 0 || purges.length > 0;
     }
     try {
@@ -662,10 +580,13 @@ class KvLedgerImpl implements KvLedger {
         });
       }
     } catch (err) {
-      this.logger?.warn(`[${this.channelId}] expired private data not purged yet`, {
-        blockNum,
-        error: (err as Error).message,
-      });
+      this.logger?.warn(
+        `[${this.channelId}] expired or purged private data not removed from the store yet`,
+        {
+          blockNum,
+          error: (err as Error).message,
+        },
+      );
     }
   }
 
@@ -767,9 +688,7 @@ class KvLedgerImpl implements KvLedger {
         const pvtData =
           this.pvtStore === undefined
             ? undefined
-            : pvtDataMapOf(
-                await this.unexpired(await this.pvtStore.getPvtDataByBlockNum(n), n, last),
-              );
+            : pvtDataMapOf(await this.servedPvtData(this.pvtStore, n, last));
         const result = await validateAndPrepareBatch(
           this.validationContext(),
           {
@@ -800,50 +719,6 @@ class KvLedgerImpl implements KvLedger {
       }
     });
     this.options.onClose?.();
-  }
-}
-
-/** A private key an app-initiated purge removes, at the purging transaction's height. */
-interface PurgedKey {
-  readonly namespace: string;
-  readonly collection: string;
-  readonly key: string;
-  readonly version: Height;
-}
-
-/** The purges of the block's valid transactions, the last per key (Fabric's pvtdataPurgeTracker). */
-function purgesOf(txs: readonly ValidatedTx[]): PurgeMarker[] {
-  const valid: number = protos.TxValidationCode.VALID;
-  const byKey = new Map<string, PurgeMarker>();
-  for (const tx of txs) {
-    if (tx.validationCode !== valid || tx.rwset === undefined) continue;
-    for (const ns of tx.rwset.nsRwSets) {
-      for (const c of ns.collHashedRwSets) {
-        for (const w of c.hashedRwSet.hashedWrites) {
-          if (!w.isPurge) continue;
-          byKey.set(`${ns.namespace}\u0000${c.collectionName}\u0000${toHex(w.keyHash)}`, {
-            namespace: ns.namespace,
-            collection: c.collectionName,
-            keyHash: w.keyHash,
-            txNum: tx.index,
-          });
-        }
-      }
-    }
-  }
-  return [...byKey.values()];
-}
-
-/**
- * Fabric's purgeAppInitiatedPvtKeys: a purged key leaves the private state unless the block
- * writes it again at a later height.
- */
-function deletePurgedKeys(batch: UpdateBatch, keys: readonly PurgedKey[]): void {
-  for (const k of keys) {
-    const update = batch.pvt.get(k.namespace, k.collection, k.key);
-    if (update === undefined || compareHeights(update.version, k.version) < 0) {
-      batch.pvt.delete(k.namespace, k.collection, k.key, k.version);
-    }
   }
 }
 
