@@ -173,7 +173,7 @@ class PvtDataStoreImpl implements PvtDataStore {
     purges: readonly PurgeMarker[] = [],
   ): Promise<void> {
     if (entries.length === 0 && purges.length === 0) return;
-    const ops: { type: 'put'; key: Uint8Array; value: Uint8Array }[] = entries.map((e) => ({
+    const ops: BatchOp[] = entries.map((e) => ({
       type: 'put' as const,
       key: this.key(
         encodeDataKey({
@@ -203,14 +203,8 @@ class PvtDataStoreImpl implements PvtDataStore {
       });
     }
     for (const e of entries) {
-      for (const key of writtenKeys(e.rwset)) {
-        ops.push({
-          type: 'put',
-          key: this.key(
-            encodeHashedIndexKey(e.namespace, e.collection, sha256String(key), blockNum, e.txNum),
-          ),
-          value: Buffer.from(key),
-        });
+      for (const [key, value] of this.indexEntries({ blockNum, ...e }, e.rwset)) {
+        ops.push({ type: 'put', key, value: Buffer.from(value) });
       }
     }
     const latestInColl = new Map<string, PurgeMarker>();
@@ -231,15 +225,30 @@ class PvtDataStoreImpl implements PvtDataStore {
         value: heightToBytes({ blockNum, txNum: p.txNum }),
       });
     }
+    await this.write(ops, `store the private data of block [${blockNum}]`);
+  }
+
+  /** One batch (synced as the provider says); a failure is a DB_ERROR saying what it was for. */
+  private async write(ops: BatchOp[], what: string): Promise<void> {
     try {
       await this.db.batch(ops, { sync: this.sync });
     } catch (err) {
       throw new LedgerError(
         'DB_ERROR',
-        `cannot store the private data of block [${blockNum}] of channel [${this.channelId}]: ${(err as Error).message}`,
+        `cannot ${what} of channel [${this.channelId}]: ${(err as Error).message}`,
         { cause: err },
       );
     }
+  }
+
+  /** The hashed index entries (index key, key) of a collection write set (KVRWSet bytes `kv`). */
+  private indexEntries(at: DataKey, kv: Uint8Array): [Uint8Array, string][] {
+    return writtenKeys(kv).map((key) => [
+      this.key(
+        encodeHashedIndexKey(at.namespace, at.collection, sha256String(key), at.blockNum, at.txNum),
+      ),
+      key,
+    ]);
   }
 
   async getPvtDataByBlockNum(blockNum: number, filter?: PvtNsCollFilter): Promise<TxPvtData[]> {
@@ -343,9 +352,7 @@ class PvtDataStoreImpl implements PvtDataStore {
       markers.push({ key, value });
     }
     if (markers.length === 0) return [];
-    const ops: (
-      { type: 'del'; key: Uint8Array } | { type: 'put'; key: Uint8Array; value: Uint8Array }
-    )[] = [];
+    const ops: BatchOp[] = [];
     // Write sets changed in this pass, by data key (several purged keys may share one).
     const changed = new Map<string, { key: Uint8Array; set: rwset.CollectionPvtReadWriteSet }>();
     const purged: PurgedWrite[] = [];
@@ -382,15 +389,7 @@ class PvtDataStoreImpl implements PvtDataStore {
     for (const { key, set } of changed.values()) {
       ops.push({ type: 'put', key, value: rwset.CollectionPvtReadWriteSet.encode(set).finish() });
     }
-    try {
-      await this.db.batch(ops, { sync: this.sync });
-    } catch (err) {
-      throw new LedgerError(
-        'DB_ERROR',
-        `cannot purge the private data marked for purge of channel [${this.channelId}]: ${(err as Error).message}`,
-        { cause: err },
-      );
-    }
+    await this.write(ops, 'purge the private data marked for purge');
     return purged;
   }
 
@@ -437,7 +436,7 @@ class PvtDataStoreImpl implements PvtDataStore {
   }
 
   async purgeExpired(block: number): Promise<number> {
-    const ops: { type: 'del'; key: Uint8Array }[] = [];
+    const ops: BatchOp[] = [];
     let purged = 0;
     for await (const [k, v] of this.db.iterator({
       gte: this.key(DATA_END_KEY),
@@ -461,39 +460,22 @@ class PvtDataStoreImpl implements PvtDataStore {
         );
         const stored = await this.db.get(dataKey);
         if (stored !== undefined) {
+          const at = { blockNum: committingBlock, txNum, namespace, collection };
           const kv = rwset.CollectionPvtReadWriteSet.decode(stored).rwset;
-          for (const key of writtenKeys(kv)) {
-            ops.push({
-              type: 'del',
-              key: this.key(
-                encodeHashedIndexKey(
-                  namespace,
-                  collection,
-                  sha256String(key),
-                  committingBlock,
-                  txNum,
-                ),
-              ),
-            });
-          }
+          for (const [key] of this.indexEntries(at, kv)) ops.push({ type: 'del', key });
         }
         ops.push({ type: 'del', key: dataKey });
       }
       ops.push({ type: 'del', key: k });
     }
     if (ops.length === 0) return 0;
-    try {
-      await this.db.batch(ops, { sync: this.sync });
-    } catch (err) {
-      throw new LedgerError(
-        'DB_ERROR',
-        `cannot purge the expired private data of channel [${this.channelId}]: ${(err as Error).message}`,
-        { cause: err },
-      );
-    }
+    await this.write(ops, 'purge the expired private data');
     return purged;
   }
 }
+
+type BatchOp =
+  { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
 
 /** The first key after every key that starts with `prefix`. */
 function prefixEnd(prefix: Uint8Array): Uint8Array {
