@@ -323,10 +323,7 @@ class LedgerManagerImpl implements LedgerManager {
     const ids = await this.idStore.ids([LedgerStatus.ACTIVE]);
     for (const id of ids) this.assertNotOpen(id, 'rebuild the databases of');
     for (const id of ids) {
-      await this.options.stateDatabaseProvider.drop(id);
-      await this.history?.drop(id);
-      // The expiry schedule goes with the state it schedules (Fabric drops its bookkeeper too).
-      await this.expiry.drop(id);
+      await this.dropDatabases(id);
       this.options.logger?.info('dropped the state and history databases', { ledgerId: id });
     }
     return ids;
@@ -373,43 +370,47 @@ class LedgerManagerImpl implements LedgerManager {
       throw new LedgerError('LEDGER_NOT_FOUND', `ledgerID [${channelId}] does not exist`);
     }
     this.assertNotOpen(channelId, 'roll back');
+    await this.rollbackLedger(channelId, blockNum);
+    this.options.logger?.info(`rolled ledger [${channelId}] back to block [${blockNum}]`);
+  }
+
+  /**
+   * Removes a closed ledger's blocks after `blockNum` and their private data. As Fabric, the
+   * databases go first (a rollback interrupted after that leaves them to be rebuilt), once the
+   * block store has accepted `blockNum`; only this channel's, as each has its own here.
+   */
+  private async rollbackLedger(channelId: string, blockNum: number): Promise<void> {
     const stores = this.blockStores;
     if (stores.rollback === undefined) {
       throw new LedgerError('UNSUPPORTED', 'the block store in use cannot roll back');
     }
-    // As Fabric: the databases go first (a rollback interrupted after that leaves them to be
-    // rebuilt), then the blocks; only this channel's, as each channel has its own databases here.
-    await stores.rollback(this.location(channelId), blockNum, async () => {
-      await this.options.stateDatabaseProvider.drop(channelId);
-      await this.history?.drop(channelId);
-      await this.expiry.drop(channelId);
-    });
+    await stores.rollback(this.location(channelId), blockNum, () => this.dropDatabases(channelId));
     await this.pvtData.handle(channelId).truncate(blockNum + 1);
-    this.options.logger?.info(`rolled ledger [${channelId}] back to block [${blockNum}]`);
+  }
+
+  /** Drops what the next open rebuilds from the blocks: state, history, the expiry schedule. */
+  private async dropDatabases(channelId: string): Promise<void> {
+    await this.options.stateDatabaseProvider.drop(channelId);
+    await this.history?.drop(channelId);
+    // The expiry schedule goes with the state it schedules (Fabric drops its bookkeeper too).
+    await this.expiry.drop(channelId);
   }
 
   async reset(): Promise<string[]> {
     this.assertOpen();
     const ids = await this.idStore.ids([LedgerStatus.ACTIVE, LedgerStatus.INACTIVE]);
     for (const id of ids) this.assertNotOpen(id, 'reset');
-    const stores = this.blockStores;
-    if (stores.rollback === undefined) {
+    if (this.blockStores.rollback === undefined) {
       throw new LedgerError('UNSUPPORTED', 'the block store in use cannot roll back');
     }
     for (const id of ids) {
-      const store = await stores.open(this.location(id));
+      const store = await this.blockStores.open(this.location(id));
       const height = store.info().height;
       await store.close();
       await this.idStore.recordPreResetHeight(id, height);
-      const drop = async (): Promise<void> => {
-        await this.options.stateDatabaseProvider.drop(id);
-        await this.history?.drop(id);
-        await this.expiry.drop(id);
-      };
       // A ledger of the genesis block alone only loses its databases.
-      if (height > 1) await stores.rollback(this.location(id), 0, drop);
-      else await drop();
-      await this.pvtData.handle(id).truncate(1);
+      if (height > 1) await this.rollbackLedger(id, 0);
+      else await this.dropDatabases(id);
       this.options.logger?.info(`reset ledger [${id}] to its genesis block`, {
         preResetHeight: height,
       });
@@ -456,10 +457,8 @@ class LedgerManagerImpl implements LedgerManager {
   private async cleanup(ledgerId: string): Promise<void> {
     await this.idStore.updateStatus(ledgerId, LedgerStatus.UNDER_DELETION);
     await this.blockStores.drop?.(this.location(ledgerId));
-    await this.options.stateDatabaseProvider.drop(ledgerId);
-    await this.history?.drop(ledgerId);
+    await this.dropDatabases(ledgerId);
     await this.pvtData.drop(ledgerId);
-    await this.expiry.drop(ledgerId);
     await this.idStore.delete(ledgerId);
   }
 
