@@ -1,9 +1,11 @@
 /**
  * The chaincode message stream the handler runs over, whatever carries it: a grpc-js server stream
  * (ChaincodeSupport.Register), a grpc-js client stream (Chaincode.Connect to a chaincode server),
- * or the in-memory stream of system chaincodes (Fabric's ccintf.ChaincodeStream).
+ * a runtime's private message pipe to a chaincode it started, or the in-memory stream of system
+ * chaincodes (Fabric's ccintf.ChaincodeStream).
  */
-import type { protos } from '@fabric-peer/protos';
+import type { ChaincodeMessagePipe } from '@fabric-peer/api';
+import { protos } from '@fabric-peer/protos';
 
 /** A message as received: a decoded protos.ChaincodeMessage, or an object of the same shape. */
 export interface InboundMessage {
@@ -102,4 +104,61 @@ export function grpcChaincodeStream(
   };
   if (options.authenticate !== undefined) stream.authenticate = options.authenticate;
   return stream;
+}
+
+/**
+ * Adapts a runtime's message pipe to one chaincode (PeerConnection.serveMessagePipe): messages
+ * are encoded and decoded here, as grpc-js does for a stream. The pipe belongs to the launch of
+ * `launchedId`, so nothing may register on it under another name.
+ */
+export function messagePipeChaincodeStream(
+  pipe: ChaincodeMessagePipe,
+  launchedId: string,
+): ChaincodeStream {
+  let closed = false;
+  let sink: StreamSink | undefined;
+  const finish = (err?: Error): void => {
+    if (closed) return;
+    closed = true;
+    sink?.end(err);
+  };
+  return {
+    send(msg) {
+      if (closed) throw new Error('chaincode stream is closed');
+      pipe.send(protos.ChaincodeMessage.encode(msg).finish());
+    },
+    start(s) {
+      sink = s;
+      pipe.start({
+        message(bytes) {
+          if (closed) return;
+          let msg: protos.ChaincodeMessage;
+          try {
+            msg = protos.ChaincodeMessage.decode(bytes);
+          } catch (err) {
+            const e = new Error(
+              `malformed chaincode message: ${err instanceof Error ? err.message : String(err)}`,
+            );
+            pipe.close(e);
+            finish(e);
+            return;
+          }
+          s.message(msg);
+        },
+        end: finish,
+      });
+    },
+    close(err) {
+      if (closed) return;
+      pipe.close(err);
+      finish(err);
+    },
+    authenticate(chaincodeId) {
+      if (chaincodeId !== launchedId) {
+        throw new Error(
+          `chaincode ${chaincodeId} registered on the pipe of ${launchedId}, which the peer launched`,
+        );
+      }
+    },
+  };
 }

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import type {
   ChaincodeInstance,
+  ChaincodeMessagePipe,
   ChaincodePackage,
   PeerConnection,
   VmProvider,
@@ -244,6 +245,88 @@ describe('TLS on the chaincode listener', () => {
     );
     await launch;
     owner.close();
+  });
+});
+
+/** The chaincode's side of a message pipe a runtime gave the peer, in memory. */
+function memoryPipe() {
+  const received: protos.ChaincodeMessage[] = [];
+  let sink: Parameters<ChaincodeMessagePipe['start']>[0] | undefined;
+  let closed: { err?: Error | undefined } | undefined;
+  const pipe: ChaincodeMessagePipe = {
+    send: (bytes) => void received.push(protos.ChaincodeMessage.decode(bytes)),
+    start: (s) => void (sink = s),
+    close: (err) => void (closed = { err }),
+  };
+  return {
+    pipe,
+    received,
+    closed: () => closed,
+    sendRaw: (bytes: Uint8Array) => sink!.message(bytes),
+    send: (msg: protos.ChaincodeMessage.$Properties) =>
+      sink!.message(protos.ChaincodeMessage.encode(msg).finish()),
+  };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not reached within 5 s');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe("a runtime's message pipe (PeerConnection.serveMessagePipe)", () => {
+  let peer: TestPeer;
+  const capture = new CapturingRuntime();
+
+  before(async () => {
+    peer = await TestPeer.start({ settings: { startupTimeoutMs: 5000 } });
+    peer.extraRuntimes.push(capture);
+    peer.installed.add(testPackage('piped:1', 'capture'));
+    peer.installed.add(testPackage('other:1', 'capture'));
+  });
+
+  after(async () => {
+    await peer.close();
+  });
+
+  it('registers the launched chaincode over the pipe, and no other', async () => {
+    const launch = peer.support.launch('piped:1');
+    launch.catch(() => undefined);
+    await until(() => capture.connections.has('piped:1'));
+    const serve = capture.connections.get('piped:1')!.serveMessagePipe;
+    assert.ok(serve, 'the launcher offers a pipe');
+
+    const thief = memoryPipe();
+    serve(thief.pipe);
+    thief.send(registerMessage('other:1'));
+    await until(() => thief.closed() !== undefined);
+    assert.match(
+      thief.closed()?.err?.message ?? '',
+      /chaincode other:1 registered on the pipe of piped:1, which the peer launched/,
+    );
+    assert.equal(thief.received.length, 0);
+
+    const owner = memoryPipe();
+    serve(owner.pipe);
+    owner.send(registerMessage('piped:1'));
+    await launch;
+    assert.deepEqual(
+      owner.received.map((m) => m.type),
+      [T.REGISTERED, T.READY],
+    );
+  });
+
+  it('ends a pipe that carries something other than a ChaincodeMessage', async () => {
+    const launch = peer.support.launch('other:1');
+    launch.catch(() => undefined);
+    await until(() => capture.connections.has('other:1'));
+    const garbage = memoryPipe();
+    capture.connections.get('other:1')!.serveMessagePipe!(garbage.pipe);
+    garbage.sendRaw(Uint8Array.from([0xff, 0xff, 0xff]));
+    await until(() => garbage.closed() !== undefined);
+    assert.match(garbage.closed()?.err?.message ?? '', /^malformed chaincode message/);
   });
 });
 

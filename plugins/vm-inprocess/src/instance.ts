@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
@@ -16,6 +17,7 @@ import type {
 import type { Build } from './build.js';
 import { InprocessRuntimeError, messageOf } from './errors.js';
 import { LineSplitter } from './lines.js';
+import messagePipe from './message-pipe.cjs';
 import type { ZygotePool } from './zygote-pool.js';
 
 /** Set-up of a chaincode process started without a pre-warmed one (see preload.cts). */
@@ -96,17 +98,20 @@ export class InprocessInstance implements ChaincodeInstance {
       const { command, dir } = this.build;
       const args = [...command.args, '--peer.address', peer.address, '--chaincode-id-name', id];
       let child: ChildProcess | undefined;
+      let pipe: Socket | undefined;
       // Node options cannot be applied to a process that is already running.
       if (this.ctx.zygotes && command.nodeArgs.length === 0) {
         const z = await this.ctx.zygotes.take({ cwd: dir, script: command.script, args, env });
         if (z) {
           child = z.child;
+          pipe = z.pipe;
           this.attach(child, z.stdout, z.stderr);
           this.prewarmed = true;
         }
       }
       if (!child) {
         child = await this.spawnFresh(command.nodeArgs, command.script, args, env, dir);
+        pipe = child.stdio[messagePipe.PIPE_FD] as Socket;
         this.prewarmed = false;
       }
       if ((this.state as State) === 'ended') {
@@ -115,6 +120,8 @@ export class InprocessInstance implements ChaincodeInstance {
         return;
       }
       this.state = 'running';
+      if (peer.serveMessagePipe) peer.serveMessagePipe(messagePipe.peerPipe(pipe!));
+      else pipe?.destroy();
       this.ctx.logger.info('started chaincode', {
         chaincodeId: id,
         pid: child.pid,
@@ -169,7 +176,8 @@ export class InprocessInstance implements ChaincodeInstance {
       const child = spawn(process.execPath, ['--require', PRELOAD, ...nodeArgs, script, ...args], {
         cwd,
         env,
-        stdio: ['ignore', 'pipe', 'pipe'],
+        // stdio[messagePipe.PIPE_FD] is the message pipe (3 is unused, as IPC in a zygote).
+        stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'pipe'],
       });
       child.once('error', reject);
       child.once('spawn', () => {
@@ -177,8 +185,8 @@ export class InprocessInstance implements ChaincodeInstance {
         const noop = () => undefined;
         this.attach(
           child,
-          new LineSplitter(child.stdout, noop),
-          new LineSplitter(child.stderr, noop),
+          new LineSplitter(child.stdout!, noop),
+          new LineSplitter(child.stderr!, noop),
         );
         resolve(child);
       });
@@ -227,6 +235,8 @@ export class InprocessInstance implements ChaincodeInstance {
       CORE_CHAINCODE_ID_NAME: this.build.chaincodeId,
       CORE_PEER_TLS_ENABLED: peer.tls ? 'true' : 'false',
     };
+    // The chaincode's shim then talks to the peer over its pipe (message-pipe.cts).
+    if (peer.serveMessagePipe) env[messagePipe.PIPE_FD_VARIABLE] = String(messagePipe.PIPE_FD);
     if (peer.tls) {
       const dir = join(this.ctx.runRoot, randomBytes(8).toString('hex'));
       await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -4,15 +4,19 @@
  * time and a replacement is started in the background each time one is used.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@fabric-peer/api';
 import { LineSplitter } from './lines.js';
+import messagePipe from './message-pipe.cjs';
 
 /** A process that is (or is becoming) ready to run a chaincode. */
 export interface Zygote {
   readonly child: ChildProcess;
   readonly stdout: LineSplitter;
   readonly stderr: LineSplitter;
+  /** The peer's end of the process's message pipe (message-pipe.cts). */
+  readonly pipe: Socket;
 }
 
 interface Pending {
@@ -41,6 +45,7 @@ function setRef(child: ChildProcess, ref: boolean): void {
     child.channel,
     child.stdout as unknown as { ref(): unknown; unref(): unknown } | null,
     child.stderr as unknown as { ref(): unknown; unref(): unknown } | null,
+    child.stdio[messagePipe.PIPE_FD] as unknown as { ref(): unknown; unref(): unknown } | null,
   ];
   for (const h of handles) {
     if (ref) h?.ref();
@@ -64,7 +69,8 @@ export class ZygotePool {
     const child = fork(ZYGOTE_SCRIPT, [], {
       env: { ...this.env },
       execArgv: [],
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // stdio[messagePipe.PIPE_FD] is the message pipe.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
       serialization: 'json',
     });
     const idle = (line: string) => this.log.debug('pre-warmed process', { line });
@@ -72,6 +78,7 @@ export class ZygotePool {
       child,
       stdout: new LineSplitter(child.stdout!, idle),
       stderr: new LineSplitter(child.stderr!, idle),
+      pipe: child.stdio[messagePipe.PIPE_FD] as Socket,
     };
     // An idle zygote must not keep the peer's process alive.
     setRef(child, false);

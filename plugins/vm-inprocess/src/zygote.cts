@@ -11,6 +11,8 @@ import Module = require('node:module');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import path = require('node:path');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
+import pipe = require('./message-pipe.cjs');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 import quiet = require('./quiet-loggers.cjs');
 
 interface RunMessage {
@@ -102,6 +104,7 @@ function becomeChaincode(msg: RunMessage): void {
   // A chaincode may bring its own copies of the libraries preloaded here.
   quiet.quietLoggersFor(msg.cwd);
   for (const [key, value] of Object.entries(msg.env)) process.env[key] = value;
+  pipe.connectMessagePipe(msg.cwd);
   process.argv = [process.execPath, msg.script, ...msg.args];
   // yargs' singleton parsed process.argv when it was first required.
   if (typeof preloaded.yargs === 'function' && shimRequire) {

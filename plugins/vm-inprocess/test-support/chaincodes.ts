@@ -29,6 +29,7 @@ class Chaincode {
         argv: process.argv.slice(2),
         isMain: require.main === module,
         tls: process.env.CORE_PEER_TLS_ENABLED,
+        pipeVariable: process.env.FABRIC_PEER_CHAINCODE_PIPE_FD ?? null,
       })));
     }
     if (fcn === 'exit') {

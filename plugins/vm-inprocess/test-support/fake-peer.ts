@@ -1,14 +1,44 @@
 /**
- * A test double of the peer's side of the chaincode protocol: a gRPC ChaincodeSupport server that
- * answers REGISTER with REGISTERED and READY, records which chaincode id registered and when, and
- * can send a TRANSACTION to prove the chaincode really runs. Not a handler: state calls from the
- * chaincode are not served.
+ * A test double of the peer's side of the chaincode protocol: a gRPC ChaincodeSupport server (or
+ * the peer's end of a runtime's message pipe) that answers REGISTER with REGISTERED and READY,
+ * records which chaincode id registered and when, and can send a TRANSACTION to prove the
+ * chaincode really runs. Not a handler: state calls from the chaincode are not served.
  */
+import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import type { ChaincodeMessagePipe, PeerConnection } from '@fabric-peer/api';
 import * as grpc from '@grpc/grpc-js';
 import { ChaincodeSupportService, common, msp, protos } from '@fabric-peer/protos';
 
-type Stream = grpc.ServerDuplexStream<protos.ChaincodeMessage, protos.ChaincodeMessage.$Properties>;
+/** What the fake peer uses of a stream: a grpc-js Register call, or {@link PipeStream}. */
+interface Stream {
+  write(msg: protos.ChaincodeMessage.$Properties): unknown;
+  end(): void;
+  on(event: 'data', listener: (msg: protos.ChaincodeMessage) => void): unknown;
+  on(event: 'error' | 'end', listener: () => void): unknown;
+}
+
+/** A message pipe shaped as a grpc-js call: decoded messages in, encoded ones out. */
+class PipeStream extends EventEmitter implements Stream {
+  constructor(private readonly pipe: ChaincodeMessagePipe) {
+    super();
+    pipe.start({
+      message: (bytes) => this.emit('data', protos.ChaincodeMessage.decode(bytes)),
+      end: () => this.emit('end'),
+    });
+  }
+
+  write(msg: protos.ChaincodeMessage.$Properties): void {
+    this.pipe.send(protos.ChaincodeMessage.encode(msg).finish());
+  }
+
+  end(): void {
+    this.pipe.close();
+  }
+}
+
+/** An address nothing listens on: a chaincode given it can reach the peer only over its pipe. */
+const NOWHERE = '127.0.0.1:1';
 
 /** A chaincode that registered. */
 export interface Registration {
@@ -42,7 +72,12 @@ export class FakePeer {
     const server = new grpc.Server();
     const holder: { peer?: FakePeer } = {};
     server.addService(ChaincodeSupportService, {
-      register: (stream: Stream) => holder.peer?.serve(stream),
+      register: (
+        stream: grpc.ServerDuplexStream<
+          protos.ChaincodeMessage,
+          protos.ChaincodeMessage.$Properties
+        >,
+      ) => holder.peer?.serve(stream),
     });
     const creds = tls
       ? grpc.ServerCredentials.createSsl(
@@ -78,6 +113,18 @@ export class FakePeer {
     });
     stream.on('error', () => undefined);
     stream.on('end', () => stream.end());
+  }
+
+  /**
+   * What a runtime is given to start a chaincode: this server's address, or `'pipe'`: a message
+   * pipe served here and an address where nothing listens.
+   */
+  connection(transport: 'grpc' | 'pipe' = 'grpc'): PeerConnection {
+    if (transport === 'grpc') return { address: this.address };
+    return {
+      address: NOWHERE,
+      serveMessagePipe: (pipe) => this.serve(new PipeStream(pipe)),
+    };
   }
 
   /** The next REGISTER (or the first one, when it came already and `fresh` is false). */

@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stripVTControlCharacters } from 'node:util';
+import type { PeerConnection } from '@fabric-peer/api';
 import { recordingLoggers } from '@fabric-peer/testkit';
 import type { InprocessInstance, InprocessVmProvider } from '../src/index.js';
 import {
@@ -22,6 +23,7 @@ interface Env {
   argv: string[];
   isMain: boolean;
   tls: string;
+  pipeVariable: string | null;
 }
 
 async function envOf(peer: FakePeer, reg: Awaited<ReturnType<FakePeer['nextRegistration']>>) {
@@ -30,15 +32,22 @@ async function envOf(peer: FakePeer, reg: Awaited<ReturnType<FakePeer['nextRegis
   return JSON.parse(Buffer.from(response.payload ?? []).toString()) as Env;
 }
 
-for (const prewarm of [true, false]) {
-  describe(`running chaincode (prewarm ${prewarm})`, () => {
+const RUNS = [true, false].flatMap((prewarm) =>
+  (['grpc', 'pipe'] as const).map((transport) => ({ prewarm, transport })),
+);
+
+for (const { prewarm, transport } of RUNS) {
+  describe(`running chaincode (prewarm ${prewarm}, ${transport})`, () => {
     let dir: string;
     let peer: FakePeer;
     let vm: InprocessVmProvider;
+    let connection: PeerConnection;
     const logs = recordingLoggers();
     before(async () => {
       dir = await tempPeerDir();
       peer = await FakePeer.start();
+      // Over the pipe, the address is one nothing listens on.
+      connection = peer.connection(transport);
       vm = runtime(dir, { prewarm }, logs.factory);
       identity.certPem = (await tlsMaterial()).identity.certPem;
     });
@@ -53,7 +62,7 @@ for (const prewarm of [true, false]) {
       const instance = (await vm.build(pkg.packageId, pkg)) as InprocessInstance;
       assert.equal(await instance.chaincodeServerInfo(), undefined);
       const registered = peer.nextRegistration();
-      await instance.start({ address: peer.address });
+      await instance.start(connection);
       assert.equal(instance.prewarmed, prewarm);
       const reg = await registered;
       assert.equal(reg.chaincodeId, pkg.packageId);
@@ -61,9 +70,11 @@ for (const prewarm of [true, false]) {
       assert.deepEqual(env, {
         mspid: 'Org1MSP',
         cwd: instance.build.dir,
-        argv: ['--peer.address', peer.address, '--chaincode-id-name', pkg.packageId],
+        argv: ['--peer.address', connection.address, '--chaincode-id-name', pkg.packageId],
         isMain: true,
         tls: 'false',
+        // Not left in the chaincode's environment.
+        pipeVariable: null,
       });
       const pong = await peer.invoke(reg, ['ping', 'a', 'b'], identity);
       assert.equal(Buffer.from(pong.payload ?? []).toString(), 'pong:a,b');
@@ -75,7 +86,7 @@ for (const prewarm of [true, false]) {
       const pkg = await nodePackage('contract_1.0', CONTRACT_CHAINCODE);
       const instance = (await vm.build(pkg.packageId, pkg)) as InprocessInstance;
       const registered = peer.nextRegistration();
-      await instance.start({ address: peer.address });
+      await instance.start(connection);
       const reg = await registered;
       assert.equal(reg.chaincodeId, pkg.packageId);
       const pong = await peer.invoke(reg, ['ping', 'x'], identity);
@@ -88,7 +99,7 @@ for (const prewarm of [true, false]) {
       assert.deepEqual(where.argv, [
         'start',
         '--peer.address',
-        peer.address,
+        connection.address,
         '--chaincode-id-name',
         pkg.packageId,
       ]);
@@ -99,7 +110,7 @@ for (const prewarm of [true, false]) {
       const pkg = await nodePackage('exit_1.0', SHIM_CHAINCODE);
       const instance = await vm.build(pkg.packageId, pkg);
       const registered = peer.nextRegistration();
-      await instance.start({ address: peer.address });
+      await instance.start(connection);
       const reg = await registered;
       await peer.invoke(reg, ['exit', '3'], identity);
       assert.equal(await instance.wait(), 3);
@@ -109,7 +120,7 @@ for (const prewarm of [true, false]) {
     it('survives a chaincode that crashes while starting, and logs why', async () => {
       const pkg = await nodePackage('crash_1.0', CRASHING_CHAINCODE);
       const instance = await vm.build(pkg.packageId, pkg);
-      await instance.start({ address: peer.address });
+      await instance.start(connection);
       assert.equal(await instance.wait(), 1);
       const lines = logs.records.filter((r) => r.module === 'chaincode.crash_1.0');
       assert.ok(

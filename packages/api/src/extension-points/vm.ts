@@ -29,6 +29,27 @@ export interface PeerConnection {
     readonly clientKey: string;
     readonly rootCert: string;
   };
+  /**
+   * For a runtime that starts the chaincode beside the peer and can give it a private channel (a
+   * pipe) instead of a network connection: the peer runs the chaincode's handler over `pipe`, as
+   * over a ChaincodeSupport stream. The channel is this chaincode's alone, so whatever registers on
+   * it may register only as the chaincode being launched. A chaincode that dials `address` instead
+   * is served there as usual.
+   */
+  readonly serveMessagePipe?: (pipe: ChaincodeMessagePipe) => void;
+}
+
+/**
+ * An ordered, reliable channel of whole ChaincodeMessages, each encoded as protobuf bytes, between
+ * the peer and one chaincode (see {@link PeerConnection.serveMessagePipe}).
+ */
+export interface ChaincodeMessagePipe {
+  /** Sends one encoded ChaincodeMessage; throws when the pipe is closed. */
+  send(message: Uint8Array): void;
+  /** Starts delivering received messages (once); `end` is called once, when the pipe closes. */
+  start(sink: { message(message: Uint8Array): void; end(err?: Error): void }): void;
+  /** Closes the pipe from the peer's side. */
+  close(err?: Error): void;
 }
 
 /** For a chaincode that runs as a server: where the peer dials it (connection.json). */

@@ -9,11 +9,11 @@ import { ChaincodeError, type ChaincodeErrorCode } from '../errors.js';
 import type { Handler } from '../handler/handler.js';
 import type { LaunchMetrics } from '../metrics.js';
 import type { HandlerRegistry, LaunchState } from '../registry.js';
-import type { ChaincodeStream } from '../stream.js';
+import { messagePipeChaincodeStream, type ChaincodeStream } from '../stream.js';
 import type { ChaincodeAuthenticator } from '../tls/authenticator.js';
 import { connectChaincodeServer } from './external.js';
 import type { RuntimeRouter } from './runtime-router.js';
-import type { PeerConnection } from '@fabric-peer/api';
+import type { ChaincodeMessagePipe, PeerConnection } from '@fabric-peer/api';
 
 export interface LauncherOptions {
   readonly registry: HandlerRegistry;
@@ -25,7 +25,7 @@ export interface LauncherOptions {
   readonly peerAddress: string;
   /** With TLS: the issuer of per-launch client certificates and the root chaincode must trust. */
   readonly tls?: { readonly authenticator: ChaincodeAuthenticator; readonly rootCertPem: string };
-  /** Runs a handler over a stream the peer opened (to a chaincode server). */
+  /** Runs a handler over a stream the peer opened (to a chaincode server, or a runtime's pipe). */
   readonly serve: (stream: ChaincodeStream) => void;
   readonly logger: Logger;
   readonly metrics?: LaunchMetrics | undefined;
@@ -183,14 +183,20 @@ export class Launcher {
     }
   }
 
-  /** Fabric's ChaincodeClientInfo: where to connect and, with TLS, a client certificate bound to the id. */
+  /**
+   * Fabric's ChaincodeClientInfo: where to connect and, with TLS, a client certificate bound to
+   * the id; and, for a runtime that can give the chaincode a private pipe, the handler's end of it.
+   */
   private async peerConnection(chaincodeId: string): Promise<PeerConnection> {
+    const serveMessagePipe = (pipe: ChaincodeMessagePipe): void =>
+      this.options.serve(messagePipeChaincodeStream(pipe, chaincodeId));
     const tls = this.options.tls;
-    if (tls === undefined) return { address: this.options.peerAddress };
+    if (tls === undefined) return { address: this.options.peerAddress, serveMessagePipe };
     const pair = await tls.authenticator.generate(chaincodeId);
     return {
       address: this.options.peerAddress,
       tls: { clientCert: pair.certPem, clientKey: pair.keyPem, rootCert: tls.rootCertPem },
+      serveMessagePipe,
     };
   }
 
