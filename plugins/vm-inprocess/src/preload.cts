@@ -4,6 +4,8 @@
  * The process starts in the chaincode's folder.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
+import certificates = require('./certificate-cache.cjs');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 import pipe = require('./message-pipe.cjs');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import quiet = require('./quiet-loggers.cjs');
@@ -11,4 +13,5 @@ import quiet = require('./quiet-loggers.cjs');
 require('./orphan-guard.cjs');
 
 quiet.quietLoggersFor(process.cwd());
+certificates.rememberCertificatesFor(process.cwd());
 pipe.connectMessagePipe(process.cwd());

@@ -11,6 +11,8 @@ import Module = require('node:module');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import path = require('node:path');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
+import certificates = require('./certificate-cache.cjs');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 import pipe = require('./message-pipe.cjs');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import quiet = require('./quiet-loggers.cjs');
@@ -103,6 +105,7 @@ function becomeChaincode(msg: RunMessage): void {
   process.chdir(msg.cwd);
   // A chaincode may bring its own copies of the libraries preloaded here.
   quiet.quietLoggersFor(msg.cwd);
+  certificates.rememberCertificatesFor(msg.cwd);
   for (const [key, value] of Object.entries(msg.env)) process.env[key] = value;
   pipe.connectMessagePipe(msg.cwd);
   process.argv = [process.execPath, msg.script, ...msg.args];
@@ -154,6 +157,7 @@ require('./orphan-guard.cjs');
 const before = listenersNow();
 // The same libraries preload() loads, resolved from here.
 quiet.quietLoggersFor(__dirname);
+certificates.rememberCertificatesFor(__dirname);
 preload();
 detachListeners(before);
 process.send?.({ type: 'ready' });
