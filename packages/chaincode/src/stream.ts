@@ -41,6 +41,21 @@ export interface ChaincodeStream {
   authenticate?(chaincodeId: string): void;
 }
 
+/** How a stream ends: once, telling the sink (and `onClosed`). */
+class StreamEnd {
+  closed = false;
+  sink: StreamSink | undefined;
+
+  constructor(private readonly onClosed?: () => void) {}
+
+  finish(err?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sink?.end(err);
+    this.onClosed?.();
+  }
+}
+
 /** The parts of a grpc-js duplex call (server or client side) the adapter uses. */
 export interface GrpcDuplexCall {
   write(msg: OutboundMessage): boolean;
@@ -62,44 +77,37 @@ export function grpcChaincodeStream(
     authenticate?: (chaincodeId: string) => void;
   } = {},
 ): ChaincodeStream {
-  let closed = false;
-  let sink: StreamSink | undefined;
-  const finish = (err?: Error): void => {
-    if (closed) return;
-    closed = true;
-    sink?.end(err);
-    options.onClosed?.();
-  };
+  const end = new StreamEnd(options.onClosed);
   const stream: ChaincodeStream = {
     send(msg) {
-      if (closed) throw new Error('chaincode stream is closed');
+      if (end.closed) throw new Error('chaincode stream is closed');
       call.write(msg);
     },
     start(s) {
-      sink = s;
+      end.sink = s;
       call.on('data', (msg) => {
-        if (!closed) s.message(msg);
+        if (!end.closed) s.message(msg);
       });
       call.on('end', () => {
-        finish();
+        end.finish();
         try {
           call.end();
         } catch {
           // already ended
         }
       });
-      call.on('close', () => finish());
-      call.on('error', (err) => finish(err));
+      call.on('close', () => end.finish());
+      call.on('error', (err) => end.finish(err));
     },
     close(err) {
-      if (closed) return;
+      if (end.closed) return;
       try {
         if (err !== undefined && options.abort !== undefined) options.abort(err);
         else call.end();
       } catch {
         // the transport is gone already
       }
-      finish(err);
+      end.finish(err);
     },
   };
   if (options.authenticate !== undefined) stream.authenticate = options.authenticate;
@@ -115,23 +123,17 @@ export function messagePipeChaincodeStream(
   pipe: ChaincodeMessagePipe,
   launchedId: string,
 ): ChaincodeStream {
-  let closed = false;
-  let sink: StreamSink | undefined;
-  const finish = (err?: Error): void => {
-    if (closed) return;
-    closed = true;
-    sink?.end(err);
-  };
+  const end = new StreamEnd();
   return {
     send(msg) {
-      if (closed) throw new Error('chaincode stream is closed');
+      if (end.closed) throw new Error('chaincode stream is closed');
       pipe.send(protos.ChaincodeMessage.encode(msg).finish());
     },
     start(s) {
-      sink = s;
+      end.sink = s;
       pipe.start({
         message(bytes) {
-          if (closed) return;
+          if (end.closed) return;
           let msg: protos.ChaincodeMessage;
           try {
             msg = protos.ChaincodeMessage.decode(bytes);
@@ -140,18 +142,18 @@ export function messagePipeChaincodeStream(
               `malformed chaincode message: ${err instanceof Error ? err.message : String(err)}`,
             );
             pipe.close(e);
-            finish(e);
+            end.finish(e);
             return;
           }
           s.message(msg);
         },
-        end: finish,
+        end: (err) => end.finish(err),
       });
     },
     close(err) {
-      if (closed) return;
+      if (end.closed) return;
       pipe.close(err);
-      finish(err);
+      end.finish(err);
     },
     authenticate(chaincodeId) {
       if (chaincodeId !== launchedId) {
