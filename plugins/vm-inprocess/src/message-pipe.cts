@@ -67,7 +67,12 @@ class FrameReader {
   }
 }
 
-/** Frames messages; those sent in one tick go out in one write. */
+/**
+ * Frames messages. Those sent during one turn of the event loop go out in one write, after its
+ * I/O callbacks: each write wakes the other process, and with many transactions in flight one
+ * turn produces many messages (≈ 18 per write in the endorsement benchmark at 64 in flight,
+ * against ≈ 2.7 when flushed after each callback).
+ */
 class FrameWriter {
   private queued: Buffer[] = [];
   private bytes = 0;
@@ -78,7 +83,7 @@ class FrameWriter {
     const frame = Buffer.allocUnsafe(4 + message.length);
     frame.writeUInt32BE(message.length, 0);
     frame.set(message, 4);
-    if (this.queued.length === 0) process.nextTick(() => this.flush());
+    if (this.queued.length === 0) setImmediate(() => this.flush());
     this.queued.push(frame);
     this.bytes += frame.length;
   }
