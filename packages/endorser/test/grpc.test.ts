@@ -26,6 +26,7 @@ describe('endorserGrpcService', () => {
   let server: grpc.Server;
   let client: Client;
   const seen: CallContext[] = [];
+  const release: (() => void)[] = [];
 
   // A processor that answers by the first byte of the proposal bytes.
   const processor: ProposalProcessor = {
@@ -45,6 +46,12 @@ describe('endorserGrpcService', () => {
           context.signal?.addEventListener('abort', () =>
             resolve({ response: { status: 500, message: 'aborted' } }),
           ),
+        );
+      }
+      if (first === 6) {
+        // Answers when the test says so, without looking at the signal meanwhile.
+        return new Promise((resolve) =>
+          release.push(() => resolve({ response: { status: 200, message: 'late' } })),
         );
       }
       return Promise.reject(
@@ -109,6 +116,23 @@ describe('endorserGrpcService', () => {
     assert.equal(cancelled.signal?.aborted, false);
     pending.cancel();
     await until(() => cancelled.signal?.aborted === true);
+  });
+
+  it('gives a handler that first reads the signal after the cancellation an aborted one', async () => {
+    const before = seen.length;
+    const pending = client.makeUnaryRequest(
+      EndorserService.processProposal.path,
+      EndorserService.processProposal.requestSerialize,
+      EndorserService.processProposal.responseDeserialize,
+      { proposalBytes: Uint8Array.of(6) },
+      () => undefined,
+    );
+    await until(() => seen.length > before);
+    pending.cancel();
+    // The server learns of the cancellation a moment later.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(seen[before]!.signal?.aborted, true);
+    for (const r of release.splice(0)) r();
   });
 
   it('turns a refusal into a gRPC error carrying the message', async () => {
