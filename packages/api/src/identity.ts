@@ -23,6 +23,17 @@ export interface OUIdentifier {
   readonly organizationalUnitIdentifier: string;
 }
 
+/** How {@link Identity.verify} treats one signature. */
+export interface VerifyOptions {
+  /**
+   * Whether an accepted signature may be remembered so that the same check later costs nothing
+   * (default true: a proposal's signature is checked again by its ACL, and by the endorser after
+   * the gateway). False for signatures the peer will not see again, such as those of a block's
+   * transactions during validation: remembering them only costs.
+   */
+  readonly remember?: boolean;
+}
+
 /** A deserialized member of an MSP (Fabric's msp.Identity). */
 export interface Identity {
   readonly identifier: IdentityIdentifier;
@@ -38,7 +49,7 @@ export interface Identity {
    * Resolves when `signature` (DER ECDSA, low-S as Fabric requires) is this identity's signature
    * over `message` (hashed with the MSP's hash family); rejects with an IdentityError otherwise.
    */
-  verify(message: Uint8Array, signature: Uint8Array): Promise<void>;
+  verify(message: Uint8Array, signature: Uint8Array, options?: VerifyOptions): Promise<void>;
   /**
    * Fabric's Validate: the certificate chains to the MSP's roots (through its intermediates), is
    * not revoked by the MSP's CRLs, and carries the OUs the MSP requires. As in Fabric, the chain is

@@ -100,7 +100,8 @@ export function creatorCheck(
       throw new Error(`creator certificate is not valid: ${messageOf(err)}`);
     }
     try {
-      await creator.verify(message, signature);
+      // A block's signatures are new to this peer and checked once: nothing to remember.
+      await creator.verify(message, signature, { remember: false });
     } catch (err) {
       throw new Error(`creator's signature over the proposal is not valid: ${messageOf(err)}`);
     }

@@ -107,7 +107,7 @@ export function createValidationPolicyEvaluator(
         (identity, signed) => {
           const known = verdicts?.lookup(signed);
           if (known === true) return Promise.resolve();
-          return identity.verify(signed.data, signed.signature);
+          return identity.verify(signed.data, signed.signature, { remember: false });
         },
       );
       policy.evaluateIdentities(identities);

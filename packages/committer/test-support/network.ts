@@ -43,6 +43,8 @@ export interface CommitterFixture {
   readonly pluginsMade: () => number;
   /** Signatures the channel's MSP of `mspId` verified on this thread so far (all its configs). */
   readonly signaturesVerified: (mspId: string) => number;
+  /** Verifications of `mspId`'s channel MSP answered by its verified-signature cache. */
+  readonly signatureCacheHits: (mspId: string) => number;
   close(): Promise<void>;
 }
 
@@ -117,6 +119,8 @@ export interface FixtureOptions {
   readonly committer?: (channel: Channel, info: LifecycleStateInfo) => Partial<CommitterOptions>;
   /** Plugins by name; default `vscc` → DefaultValidation. */
   readonly plugins?: Readonly<Record<string, () => ValidationPlugin>>;
+  /** The channel MSPs' verified-signature cache (entries; default none, as createMsp's). */
+  readonly verifiedSignatures?: number;
 }
 
 /** A test network, its joined channel, and a committer over it. */
@@ -144,7 +148,12 @@ export async function openCommitterFixture(
     ledgers,
     bundleOptions: {
       mspFactory: (config, version): ChannelMsp => {
-        const msp = createMsp(config, { version });
+        const msp = createMsp(config, {
+          version,
+          ...(options.verifiedSignatures !== undefined
+            ? { cacheSizes: { verifiedSignatures: options.verifiedSignatures } }
+            : {}),
+        });
         msps.push(msp);
         return {
           mspId: msp.id,
@@ -193,6 +202,8 @@ export async function openCommitterFixture(
     pluginsMade: () => made,
     signaturesVerified: (mspId) =>
       msps.filter((m) => m.id === mspId).reduce((n, m) => n + m.stats.signaturesVerified, 0),
+    signatureCacheHits: (mspId) =>
+      msps.filter((m) => m.id === mspId).reduce((n, m) => n + m.stats.signatureCacheHits, 0),
     async close() {
       committer.close();
       await channels.close();

@@ -1,12 +1,13 @@
 /**
  * The committer as its callers see it: blocks handed over at once commit one after the other in
  * the order given, a refused block lets the next attempt through, Fabric's metrics are recorded,
- * and a closed committer refuses blocks.
+ * a closed committer refuses blocks, and the signatures it checks are not remembered.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Counter, Gauge, Histogram, MetricLabels, MetricsProvider } from '@fabric-peer/api';
 
+import { common, protos } from '@fabric-peer/protos';
 import { recordingLoggers } from '@fabric-peer/testkit';
 import { CommitterError } from '../src/index.js';
 import {
@@ -143,6 +144,45 @@ describe('committer on a remote state database', () => {
         ),
         JSON.stringify(logs.records.filter((r) => r.level === 'warn')),
       );
+    } finally {
+      await f.close();
+    }
+  });
+});
+
+describe('signatures checked in validation', () => {
+  it('are not kept in the channel MSP’s verified-signature cache', async () => {
+    const f = await openCommitterFixture({ verifiedSignatures: 64 });
+    try {
+      await defineChaincode(f, 'mycc', policyReference('/Channel/Application/Endorsement'));
+      const { envelope } = await endorserTx({
+        channelId: f.net.channelId,
+        creator: f.net.identities.user,
+        endorsers: [f.net.identities.peer],
+        chaincode: 'mycc',
+        results: rwsetOf({ namespace: 'mycc', writes: [{ key: 'k', value: Uint8Array.of(1) }] }),
+      });
+      const done = await f.committer.commitBlock(await f.blocks.next([envelope]));
+      assert.deepEqual(codeNames(done.validationCodes), ['VALID']);
+
+      // The creator's and the endorser's signatures, checked again as an ACL would: each is
+      // verified anew, none answered from what validation saw.
+      const env = common.Envelope.decode(envelope);
+      const payload = common.Payload.decode(env.payload);
+      const header = common.SignatureHeader.decode(payload.header!.signatureHeader!);
+      const action = protos.ChaincodeActionPayload.decode(
+        protos.Transaction.decode(payload.data).actions[0]!.payload!,
+      ).action!;
+      const endorsement = action.endorsements![0]!;
+      const endorser = endorsement.endorser!;
+      const message = new Uint8Array([...action.proposalResponsePayload!, ...endorser]);
+      const deserializer = f.committer.bundle().deserializer;
+      const hits = f.signatureCacheHits('Org1MSP');
+      const verified = f.signaturesVerified('Org1MSP');
+      await deserializer.deserializeIdentity(header.creator).verify(env.payload, env.signature);
+      await deserializer.deserializeIdentity(endorser).verify(message, endorsement.signature!);
+      assert.equal(f.signatureCacheHits('Org1MSP'), hits);
+      assert.equal(f.signaturesVerified('Org1MSP') - verified, 2);
     } finally {
       await f.close();
     }

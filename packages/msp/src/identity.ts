@@ -3,7 +3,13 @@
  * certificate, its identifier, the chain found for it) and ask the MSP that made them for
  * everything else, so that verdicts are computed and cached in one place.
  */
-import type { IdentityIdentifier, OUIdentifier, SigningIdentity, Identity } from '@fabric-peer/api';
+import type {
+  IdentityIdentifier,
+  OUIdentifier,
+  SigningIdentity,
+  Identity,
+  VerifyOptions,
+} from '@fabric-peer/api';
 import { IdentityError } from '@fabric-peer/api';
 import type { common } from '@fabric-peer/protos';
 import type { KeyObject } from 'node:crypto';
@@ -32,6 +38,7 @@ export interface IdentityOwner {
     identity: X509IdentityImpl,
     message: Uint8Array,
     signature: Uint8Array,
+    options?: VerifyOptions,
   ): Promise<void>;
   signMessage(key: KeyObject, curve: EcCurve, message: Uint8Array): Promise<Uint8Array>;
 }
@@ -87,8 +94,8 @@ export class X509IdentityImpl implements X509Identity {
     return this.serialized;
   }
 
-  verify(message: Uint8Array, signature: Uint8Array): Promise<void> {
-    return this.owner.verifySignature(this, message, signature);
+  verify(message: Uint8Array, signature: Uint8Array, options?: VerifyOptions): Promise<void> {
+    return this.owner.verifySignature(this, message, signature, options);
   }
 
   validate(): void {

@@ -16,6 +16,7 @@ import {
   type IdentityErrorCode,
   type Logger,
   type OUIdentifier,
+  type VerifyOptions,
 } from '@fabric-peer/api';
 import { common, msp as mspProto } from '@fabric-peer/protos';
 import { MspError } from './errors.js';
@@ -515,6 +516,7 @@ class FabricMspImpl implements Msp, IdentityOwner, PrincipalContext {
     identity: X509IdentityImpl,
     message: Uint8Array,
     signature: Uint8Array,
+    options?: VerifyOptions,
   ): Promise<void> {
     const details = { mspId: this.id, subject: identity.subject };
     const bad = (code: IdentityErrorCode, reason: string, text: string): Promise<void> =>
@@ -533,7 +535,7 @@ class FabricMspImpl implements Msp, IdentityOwner, PrincipalContext {
     // Verification is deterministic: the same key, message and signature give the same answer,
     // so one already accepted is accepted again without node:crypto.
     let remember: (() => void) | undefined;
-    if (this.#verified.capacity > 0) {
+    if (this.#verified.capacity > 0 && options?.remember !== false) {
       // The length keeps a copied message and a digest (of a longer one) from ever matching.
       const key = `${identity.identifier.id}\u0000${message.length}\u0000${latin1(signature)}`;
       const signed = this.#verified.get(key);

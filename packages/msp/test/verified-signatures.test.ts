@@ -58,6 +58,21 @@ describe('verified-signature cache', () => {
     assert.equal(msp.stats.signatureCacheHits, 1);
   });
 
+  it('neither looks up nor remembers a signature verified with remember: false', async () => {
+    const msp = withCache();
+    const id = msp.deserializeIdentity(serialize('Org1MSP', org.peer.certPem));
+    const message = Buffer.from('transaction in a block');
+    const signature = await peer.sign(message);
+    await id.verify(message, signature, { remember: false });
+    await id.verify(message, signature);
+    assert.equal(msp.stats.signaturesVerified, 2, 'not remembered');
+    await id.verify(message, signature, { remember: false });
+    assert.equal(msp.stats.signaturesVerified, 3, 'not looked up');
+    assert.equal(msp.stats.signatureCacheHits, 0);
+    await id.verify(message, signature);
+    assert.equal(msp.stats.signatureCacheHits, 1, 'the default still remembers');
+  });
+
   it('never remembers a failure: a bad signature is refused every time', async () => {
     const msp = withCache();
     const id = msp.deserializeIdentity(serialize('Org1MSP', org.peer.certPem));
