@@ -42,6 +42,17 @@ function recordingMetrics(): MetricsProvider & {
   };
 }
 
+/** A transaction of User1 endorsed by Org1's peer, writing `key` in `mycc`. */
+function writeTx(f: CommitterFixture, key: string) {
+  return endorserTx({
+    channelId: f.net.channelId,
+    creator: f.net.identities.user,
+    endorsers: [f.net.identities.peer],
+    chaincode: 'mycc',
+    results: rwsetOf({ namespace: 'mycc', writes: [{ key, value: Uint8Array.of(1) }] }),
+  });
+}
+
 describe('committer', () => {
   let f: CommitterFixture;
   const metrics = recordingMetrics();
@@ -52,16 +63,7 @@ describe('committer', () => {
   });
   after(() => f.close());
 
-  const tx = async (key: string) =>
-    (
-      await endorserTx({
-        channelId: f.net.channelId,
-        creator: f.net.identities.user,
-        endorsers: [f.net.identities.peer],
-        chaincode: 'mycc',
-        results: rwsetOf({ namespace: 'mycc', writes: [{ key, value: Uint8Array.of(1) }] }),
-      })
-    ).envelope;
+  const tx = async (key: string) => (await writeTx(f, key)).envelope;
 
   it('commits blocks handed over together one after the other, in order', async () => {
     const blocks = [];
@@ -128,13 +130,7 @@ describe('committer on a remote state database', () => {
       await defineChaincode(f, 'mycc', policyReference('/Channel/Application/Endorsement'));
       // The committer's load before validation fails; the ledger's for MVCC works.
       failures.bulkLoads = 1;
-      const { envelope } = await endorserTx({
-        channelId: f.net.channelId,
-        creator: f.net.identities.user,
-        endorsers: [f.net.identities.peer],
-        chaincode: 'mycc',
-        results: rwsetOf({ namespace: 'mycc', writes: [{ key: 'k', value: Uint8Array.of(1) }] }),
-      });
+      const { envelope } = await writeTx(f, 'k');
       const done = await f.committer.commitBlock(await f.blocks.next([envelope]));
       assert.deepEqual(codeNames(done.validationCodes), ['VALID']);
       assert.equal(failures.bulkLoads, 0);
@@ -155,13 +151,7 @@ describe('signatures checked in validation', () => {
     const f = await openCommitterFixture({ verifiedSignatures: 64 });
     try {
       await defineChaincode(f, 'mycc', policyReference('/Channel/Application/Endorsement'));
-      const { envelope } = await endorserTx({
-        channelId: f.net.channelId,
-        creator: f.net.identities.user,
-        endorsers: [f.net.identities.peer],
-        chaincode: 'mycc',
-        results: rwsetOf({ namespace: 'mycc', writes: [{ key: 'k', value: Uint8Array.of(1) }] }),
-      });
+      const { envelope } = await writeTx(f, 'k');
       const done = await f.committer.commitBlock(await f.blocks.next([envelope]));
       assert.deepEqual(codeNames(done.validationCodes), ['VALID']);
 

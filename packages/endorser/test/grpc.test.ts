@@ -86,6 +86,17 @@ describe('endorserGrpcService', () => {
     );
   }
 
+  /** A call whose answer the test does not wait for (it cancels it). */
+  function unanswered(first: number): grpc.ClientUnaryCall {
+    return client.makeUnaryRequest(
+      EndorserService.processProposal.path,
+      EndorserService.processProposal.requestSerialize,
+      EndorserService.processProposal.responseDeserialize,
+      { proposalBytes: Uint8Array.of(first) },
+      () => undefined,
+    );
+  }
+
   it('returns a ProposalResponse, whatever its status, as a successful call', async () => {
     const ok = await call(1);
     assert.equal(ok.response?.status, 200);
@@ -104,13 +115,7 @@ describe('endorserGrpcService', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(answered.signal?.aborted, false);
 
-    const pending = client.makeUnaryRequest(
-      EndorserService.processProposal.path,
-      EndorserService.processProposal.requestSerialize,
-      EndorserService.processProposal.responseDeserialize,
-      { proposalBytes: Uint8Array.of(5) },
-      () => undefined,
-    );
+    const pending = unanswered(5);
     await until(() => seen.length > before + 1);
     const cancelled = seen[before + 1]!;
     assert.equal(cancelled.signal?.aborted, false);
@@ -120,13 +125,7 @@ describe('endorserGrpcService', () => {
 
   it('gives a handler that first reads the signal after the cancellation an aborted one', async () => {
     const before = seen.length;
-    const pending = client.makeUnaryRequest(
-      EndorserService.processProposal.path,
-      EndorserService.processProposal.requestSerialize,
-      EndorserService.processProposal.responseDeserialize,
-      { proposalBytes: Uint8Array.of(6) },
-      () => undefined,
-    );
+    const pending = unanswered(6);
     await until(() => seen.length > before);
     pending.cancel();
     // The server learns of the cancellation a moment later.
