@@ -27,7 +27,7 @@ import {
   type TxSimulator,
 } from '../src/index.js';
 import { tempDir } from './paths.js';
-import { TEST_CHANNEL, endorserTx, type ChainBuilder } from './blocks.js';
+import { ChainBuilder, TEST_CHANNEL, configTx, endorserTx } from './blocks.js';
 
 export interface LedgerEnv {
   readonly dir: string;
@@ -178,4 +178,29 @@ export async function commitSimulated(
     ...(t.pvt !== undefined && !withoutPvt ? { pvtData: new Map([[0, t.pvt]]) } : {}),
   });
   return r.blockNumber;
+}
+
+/** A private data test's ledger: its environment, the ledger, its chain, and its state database. */
+export interface PvtDataLedger {
+  readonly env: LedgerEnv;
+  readonly ledger: KvLedger;
+  readonly chain: ChainBuilder;
+  /** The state database under the ledger, to see what reads would refuse. */
+  readonly stateDb: VersionedDB;
+}
+
+/**
+ * A ledger at height 1 (a config block) whose private data store removes expired and purged data
+ * at every block (the peer's default is every 100).
+ */
+export async function openPvtDataLedger(options: LedgerEnvOptions = {}): Promise<PvtDataLedger> {
+  const env = ledgerEnv(options);
+  let stateDb: VersionedDB | undefined;
+  const ledger = await env.open({
+    wrapState: (db) => (stateDb = db),
+    pvtDataPurgeInterval: 1,
+  });
+  const chain = new ChainBuilder();
+  await ledger.commit(chain.block([configTx()]));
+  return { env, ledger, chain, stateDb: stateDb! };
 }

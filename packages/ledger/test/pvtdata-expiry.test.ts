@@ -23,7 +23,7 @@ import { ChainBuilder, configTx, text, utf8 } from '../test-support/blocks.js';
 import {
   commitSimulated,
   delegatingDb,
-  ledgerEnv,
+  openPvtDataLedger,
   type LedgerEnv,
 } from '../test-support/ledger-env.js';
 import { tempDir } from '../test-support/paths.js';
@@ -92,10 +92,7 @@ describe('block-to-live of private data', () => {
 
   beforeEach(async () => {
     lookups.length = 0;
-    env = ledgerEnv({ blockToLive: btlSource });
-    ledger = await env.open({ wrapState: (db) => (stateDb = db), pvtDataPurgeInterval: 1 });
-    chain = new ChainBuilder();
-    await ledger.commit(chain.block([configTx()]));
+    ({ env, ledger, chain, stateDb } = await openPvtDataLedger({ blockToLive: btlSource }));
   });
 
   afterEach(async () => {

@@ -16,7 +16,7 @@ import {
   type TxSimulator,
 } from '../src/index.js';
 import { ChainBuilder, configTx, text, utf8 } from '../test-support/blocks.js';
-import { commitSimulated, ledgerEnv, type LedgerEnv } from '../test-support/ledger-env.js';
+import { commitSimulated, openPvtDataLedger, type LedgerEnv } from '../test-support/ledger-env.js';
 import { tempDir } from '../test-support/paths.js';
 import { sha256String } from '../src/txmgmt/hashing.js';
 
@@ -52,11 +52,7 @@ describe('app-initiated purge of private data', () => {
   }
 
   beforeEach(async () => {
-    env = ledgerEnv();
-    // The store removes purged writes at every block here (the peer's default is every 100).
-    ledger = await env.open({ wrapState: (db) => (stateDb = db), pvtDataPurgeInterval: 1 });
-    chain = new ChainBuilder();
-    await ledger.commit(chain.block([configTx()]));
+    ({ env, ledger, chain, stateDb } = await openPvtDataLedger());
   });
 
   afterEach(async () => {

@@ -4,14 +4,11 @@
  * The process starts in the chaincode's folder.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-import certificates = require('./certificate-cache.cjs');
+import setup = require('./library-setup.cjs');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import pipe = require('./message-pipe.cjs');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-import quiet = require('./quiet-loggers.cjs');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 require('./orphan-guard.cjs');
 
-quiet.quietLoggersFor(process.cwd());
-certificates.rememberCertificatesFor(process.cwd());
+setup.prepareLibrariesFor(process.cwd());
 pipe.connectMessagePipe(process.cwd());

@@ -11,11 +11,9 @@ import Module = require('node:module');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import path = require('node:path');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-import certificates = require('./certificate-cache.cjs');
+import setup = require('./library-setup.cjs');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import pipe = require('./message-pipe.cjs');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-import quiet = require('./quiet-loggers.cjs');
 
 interface RunMessage {
   type: 'run';
@@ -104,8 +102,7 @@ function reattachOnLibraryLoad(script: string): void {
 function becomeChaincode(msg: RunMessage): void {
   process.chdir(msg.cwd);
   // A chaincode may bring its own copies of the libraries preloaded here.
-  quiet.quietLoggersFor(msg.cwd);
-  certificates.rememberCertificatesFor(msg.cwd);
+  setup.prepareLibrariesFor(msg.cwd);
   for (const [key, value] of Object.entries(msg.env)) process.env[key] = value;
   pipe.connectMessagePipe(msg.cwd);
   process.argv = [process.execPath, msg.script, ...msg.args];
@@ -156,8 +153,7 @@ require('./orphan-guard.cjs');
 
 const before = listenersNow();
 // The same libraries preload() loads, resolved from here.
-quiet.quietLoggersFor(__dirname);
-certificates.rememberCertificatesFor(__dirname);
+setup.prepareLibrariesFor(__dirname);
 preload();
 detachListeners(before);
 process.send?.({ type: 'ready' });
