@@ -15,6 +15,7 @@ import {
   openHistoryDBProvider,
   openKvLedger,
   openExpiryScheduleProvider,
+  openLedgerManager,
   openPvtDataStoreProvider,
   type BlockToLiveSource,
   type ExpiryScheduleProvider,
@@ -23,11 +24,14 @@ import {
   type HistoryDBProvider,
   type KvLedger,
   type KvLedgerOptions,
+  type LedgerError,
+  type LedgerManager,
+  type LedgerManagerOptions,
   type PvtDataStoreProvider,
   type TxSimulator,
 } from '../src/index.js';
 import { tempDir } from './paths.js';
-import { ChainBuilder, TEST_CHANNEL, configTx, endorserTx } from './blocks.js';
+import { ChainBuilder, TEST_CHANNEL, configTx, endorserTx, text } from './blocks.js';
 
 export interface LedgerEnv {
   readonly dir: string;
@@ -203,4 +207,47 @@ export async function openPvtDataLedger(options: LedgerEnvOptions = {}): Promise
   const chain = new ChainBuilder();
   await ledger.commit(chain.block([configTx()]));
   return { env, ledger, chain, stateDb: stateDb! };
+}
+
+/**
+ * What the peer's state holds for private key `key` of `cc`'s collection `coll`: its value
+ * ('(stale)' when it holds a value older than the hash, or none while the hash is there: reads
+ * refuse both) and whether the hash is there.
+ */
+export async function privateState(
+  ledger: KvLedger,
+  coll: string,
+  key: string,
+): Promise<{ value: string | undefined; hash: boolean }> {
+  const qe = await ledger.newQueryExecutor();
+  try {
+    let value: string | undefined;
+    try {
+      value = text(await qe.getPrivateData('cc', coll, key));
+    } catch (err) {
+      if ((err as LedgerError).code !== 'PRIVATE_DATA_NOT_AVAILABLE') throw err;
+      value = '(stale)';
+    }
+    return { value, hash: (await qe.getPrivateDataHash('cc', coll, key)) !== undefined };
+  } finally {
+    qe.done();
+  }
+}
+
+/**
+ * Opens a ledger manager over `dir` and `provider` each time it is called (a peer restarting on
+ * the same disk and state database), with `options` added.
+ */
+export function reopenableManager(
+  dir: string,
+  provider: StateDatabaseProvider,
+  options: Partial<LedgerManagerOptions> = {},
+): () => Promise<LedgerManager> {
+  return () =>
+    openLedgerManager({
+      fileSystemPath: dir,
+      stateDatabaseProvider: provider,
+      syncPvtDataStore: false,
+      ...options,
+    });
 }

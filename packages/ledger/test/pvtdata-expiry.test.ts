@@ -11,11 +11,9 @@ import { kvrwset } from '@fabric-peer/protos';
 import { memoryStateDatabaseProvider, MemoryStateStore } from '@fabric-peer/statedb-testkit';
 import {
   expiringBlock,
-  openLedgerManager,
   openPvtDataStoreProvider,
   type BlockToLiveSource,
   type KvLedger,
-  type LedgerError,
   type TxPvtData,
   type TxSimulator,
 } from '../src/index.js';
@@ -24,6 +22,8 @@ import {
   commitSimulated,
   delegatingDb,
   openPvtDataLedger,
+  privateState,
+  reopenableManager,
   type LedgerEnv,
 } from '../test-support/ledger-env.js';
 import { tempDir } from '../test-support/paths.js';
@@ -37,30 +37,6 @@ const btlSource: BlockToLiveSource = {
     return Promise.resolve(BTL[`${ns}/${coll}`]);
   },
 };
-
-/**
- * What the peer's state holds for a private key: its value ('(stale)' when it holds a value older
- * than the hash, or none while the hash is there: reads refuse both) and whether the hash is there.
- */
-async function privateState(
-  ledger: KvLedger,
-  coll: string,
-  key: string,
-): Promise<{ value: string | undefined; hash: boolean }> {
-  const qe = await ledger.newQueryExecutor();
-  try {
-    let value: string | undefined;
-    try {
-      value = text(await qe.getPrivateData('cc', coll, key));
-    } catch (err) {
-      if ((err as LedgerError).code !== 'PRIVATE_DATA_NOT_AVAILABLE') throw err;
-      value = '(stale)';
-    }
-    return { value, hash: (await qe.getPrivateDataHash('cc', coll, key)) !== undefined };
-  } finally {
-    qe.done();
-  }
-}
 
 /** `seq:coll,coll` of a block's served (or stored) private data. */
 function collections(data: readonly TxPvtData[]): string[] {
@@ -193,13 +169,7 @@ describe('block-to-live through the ledger manager', () => {
     const tmp = tempDir('btl');
     const store = new MemoryStateStore();
     const provider = memoryStateDatabaseProvider({ store });
-    const open = () =>
-      openLedgerManager({
-        fileSystemPath: tmp.dir,
-        stateDatabaseProvider: provider,
-        blockToLive: btlSource,
-        syncPvtDataStore: false,
-      });
+    const open = reopenableManager(tmp.dir, provider, { blockToLive: btlSource });
     try {
       let manager = await open();
       const chain = new ChainBuilder();

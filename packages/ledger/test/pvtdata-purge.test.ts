@@ -9,14 +9,15 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { VersionedDB } from '@fabric-peer/api';
 import { memoryStateDatabaseProvider, MemoryStateStore } from '@fabric-peer/statedb-testkit';
 import { kvrwset } from '@fabric-peer/protos';
-import {
-  openLedgerManager,
-  type KvLedger,
-  type TxPvtData,
-  type TxSimulator,
-} from '../src/index.js';
+import { type KvLedger, type TxPvtData, type TxSimulator } from '../src/index.js';
 import { ChainBuilder, configTx, text, utf8 } from '../test-support/blocks.js';
-import { commitSimulated, openPvtDataLedger, type LedgerEnv } from '../test-support/ledger-env.js';
+import {
+  commitSimulated,
+  openPvtDataLedger,
+  privateState,
+  reopenableManager,
+  type LedgerEnv,
+} from '../test-support/ledger-env.js';
 import { tempDir } from '../test-support/paths.js';
 import { sha256String } from '../src/txmgmt/hashing.js';
 
@@ -149,29 +150,14 @@ describe('purged data and rebuilt databases', () => {
   it('a rebuild from the blocks with trimmed write sets keeps the other keys', async () => {
     const tmp = tempDir('purge');
     const provider = memoryStateDatabaseProvider({ store: new MemoryStateStore() });
-    const open = () =>
-      openLedgerManager({
-        fileSystemPath: tmp.dir,
-        stateDatabaseProvider: provider,
-        syncPvtDataStore: false,
-      });
+    const open = reopenableManager(tmp.dir, provider);
     try {
       let manager = await open();
       const chain = new ChainBuilder();
       let ledger = await manager.createFromGenesisBlock(chain.block([configTx()]));
       const commit = (fn: (sim: TxSimulator) => Promise<void>) =>
         commitSimulated(ledger, chain, fn);
-      const read = async (key: string) => {
-        const qe = await ledger.newQueryExecutor();
-        try {
-          return {
-            value: text(await qe.getPrivateData('cc', 'coll', key)),
-            hash: (await qe.getPrivateDataHash('cc', 'coll', key)) !== undefined,
-          };
-        } finally {
-          qe.done();
-        }
-      };
+      const read = (key: string) => privateState(ledger, 'coll', key);
       await commit(async (sim) => {
         await sim.setPrivateData('cc', 'coll', 'k', utf8('secret'));
         await sim.setPrivateData('cc', 'coll', 'other', utf8('kept'));
