@@ -74,3 +74,17 @@ export function descendantsCpu(pid, except) {
   visit(pid);
   return out;
 }
+
+/**
+ * The machine's CPU time so far, from the first line of /proc/stat (clock ticks, all CPUs):
+ * `idle` (idle + iowait) and `total`. Two readings give the share of the cores nobody used.
+ */
+export function machineTicks() {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/);
+    const ticks = fields.slice(1, 9).map(Number);
+    return { idle: ticks[3] + ticks[4], total: ticks.reduce((a, b) => a + b, 0) };
+  } catch {
+    return { idle: NaN, total: NaN };
+  }
+}

@@ -6,8 +6,9 @@
 // around a measured run is the peer's CPU; the chaincode runs in its own process (inprocess runtime;
 // remote: a fabric-shim chaincode server this script starts, deployed through _lifecycle on a V2_0
 // channel) or container (docker), and the load generator (client.mjs) is a child process whose
-// proposals are built and signed before the clock starts. Also measured: the first call's latency
-// when the chaincode is not running (after its Crash function ended it), per runtime.
+// proposals are built and signed before the clock starts; it speaks gRPC over node:http2 itself
+// (--client http2, the default) or through grpc-js (--client grpc-js). Also measured: the first
+// call's latency when the chaincode is not running (after its Crash function ended it), per runtime.
 //
 // Usage (after `npm run build`, or `npx tsc -b test`):
 //   node bench/endorse/run.mjs --runtime inprocess --concurrency 1,16,64 --requests 5000 --runs 3
@@ -20,7 +21,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { descendantsCpu, median, percentile } from '../proc-stats.mjs';
+import { descendantsCpu, machineTicks, median, percentile, statCpuMs } from '../proc-stats.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -32,8 +33,14 @@ const { values } = parseArgs({
     cold: { type: 'string', default: '5' },
     // Extra core.yaml keys as JSON, e.g. '{"peer.handlers.authFilters":[{"name":"DefaultAuth"}]}'.
     set: { type: 'string', default: '{}' },
+    // Proposals each load generator sends before it is measured (its own JIT warm-up).
+    'client-warmup': { type: 'string', default: '1000' },
+    // The load generator's gRPC transport: http2 (gRPC over node:http2) or grpc-js.
+    client: { type: 'string', default: 'http2' },
     // Writes a V8 CPU profile of the peer (this process) over the measured runs only.
     profile: { type: 'string' },
+    // Writes V8 CPU profiles of the load generator (one file per run) into this folder.
+    'client-profile': { type: 'string' },
   },
 });
 const RUNTIME = values.runtime;
@@ -45,13 +52,20 @@ const COLD = Number(values.cold);
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const SET = JSON.parse(values.set);
+const CLIENT = values.client;
+const CLIENT_WARMUP = Number(values['client-warmup']);
+const CLIENT_PROFILE = values['client-profile'];
 const command =
   `node bench/endorse/run.mjs --runtime ${RUNTIME} --concurrency ${values.concurrency} ` +
-  `--requests ${REQUESTS} --runs ${RUNS} --warmup ${WARMUP} --cold ${COLD}` +
+  `--requests ${REQUESTS} --runs ${RUNS} --warmup ${WARMUP} --cold ${COLD} --client ${CLIENT} --client-warmup ${CLIENT_WARMUP}` +
   (values.set !== '{}' ? ` --set '${values.set}'` : '');
 
 if (!['inprocess', 'docker', 'remote'].includes(RUNTIME)) {
   console.error(`unknown --runtime ${RUNTIME}: inprocess, docker or remote`);
+  process.exit(2);
+}
+if (!['http2', 'grpc-js'].includes(CLIENT)) {
+  console.error(`unknown --client ${CLIENT}: http2 or grpc-js`);
   process.exit(2);
 }
 
@@ -120,6 +134,12 @@ function chaincodeCpuSeconds(clientPid) {
   return totalMs / 1000;
 }
 
+/**
+ * CPU ms of the peer's main thread (its JavaScript): the one thread every endorsement passes
+ * through, so the bound on endorsements per second however many cores there are.
+ */
+const mainThreadMs = () => statCpuMs(`/proc/self/task/${process.pid}/stat`) ?? NaN;
+
 /** One load run through a forked client; the peer's CPU is read while only the client talks. */
 async function load(concurrency, requests, keyPrefix) {
   const child = fork(
@@ -135,10 +155,16 @@ async function load(concurrency, requests, keyPrefix) {
         keyPrefix,
         requests,
         concurrency,
+        transport: CLIENT,
+        warmup: CLIENT_WARMUP,
       }),
     ],
     // Not this process's flags (--cpu-prof of the peer must not profile the client too).
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] },
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv:
+        CLIENT_PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${CLIENT_PROFILE}`],
+    },
   );
   const next = () =>
     new Promise((ok, fail) => {
@@ -152,10 +178,14 @@ async function load(concurrency, requests, keyPrefix) {
     if ((await next()).type !== 'ready') throw new Error('client did not get ready');
     const cc0 = chaincodeCpuSeconds(child.pid);
     const cpu0 = process.cpuUsage();
+    const main0 = mainThreadMs();
+    const machine0 = machineTicks();
     const done = next();
     child.send('go');
     const d = await done;
     const cpu = process.cpuUsage(cpu0);
+    const mainMs = mainThreadMs() - main0;
+    const machine1 = machineTicks();
     const ccMs = (chaincodeCpuSeconds(child.pid) - cc0) * 1000;
     const results = next();
     child.send('results');
@@ -171,6 +201,8 @@ async function load(concurrency, requests, keyPrefix) {
       p50: percentile(sorted, 50),
       p99: percentile(sorted, 99),
       cpuMsPerEndorsement: cpuMs / requests,
+      mainThreadMs: mainMs / requests,
+      idlePct: (100 * (machine1.idle - machine0.idle)) / (machine1.total - machine0.total),
       chaincodeCpuMs: RUNTIME === 'docker' ? NaN : ccMs / requests,
       clientCpuMs: d.cpuMs / requests,
     };
@@ -275,6 +307,8 @@ try {
         p50: Number(x.p50.toFixed(2)),
         p99: Number(x.p99.toFixed(2)),
         cpuMsPerEndorsement: Number(x.cpuMsPerEndorsement.toFixed(3)),
+        mainThreadMs: Number(x.mainThreadMs.toFixed(3)),
+        idlePct: Number(x.idlePct.toFixed(1)),
         chaincodeCpuMs: Number(x.chaincodeCpuMs.toFixed(3)),
         clientCpuMs: Number(x.clientCpuMs.toFixed(3)),
       })),
@@ -283,6 +317,8 @@ try {
         p50: Number(median(runs.map((x) => x.p50)).toFixed(2)),
         p99: Number(median(runs.map((x) => x.p99)).toFixed(2)),
         cpuMsPerEndorsement: Number(median(runs.map((x) => x.cpuMsPerEndorsement)).toFixed(3)),
+        mainThreadMs: Number(median(runs.map((x) => x.mainThreadMs)).toFixed(3)),
+        idlePct: Number(median(runs.map((x) => x.idlePct)).toFixed(1)),
         chaincodeCpuMs: Number(median(runs.map((x) => x.chaincodeCpuMs)).toFixed(3)),
         clientCpuMs: Number(median(runs.map((x) => x.clientCpuMs)).toFixed(3)),
       },
@@ -325,12 +361,14 @@ try {
   for (const row of rows) {
     const m = row.median;
     console.log(
-      `| ${date.slice(0, 16).replace('T', ' ')} | ${RUNTIME} | ${row.concurrency} | **${m.perSecond.toLocaleString('en')}** | ${m.p50} | ${m.p99} | **${m.cpuMsPerEndorsement}** | ${Number.isNaN(m.chaincodeCpuMs) ? 'n/a' : m.chaincodeCpuMs} | ${m.clientCpuMs} | ${row.runs.map((x) => x.perSecond).join(' / ')} |`,
+      `| ${date.slice(0, 16).replace('T', ' ')} | ${RUNTIME} | ${CLIENT} | ${row.concurrency} | **${m.perSecond.toLocaleString('en')}** | ${m.p50} | ${m.p99} | **${m.cpuMsPerEndorsement}** | ${m.mainThreadMs} | ${Number.isNaN(m.chaincodeCpuMs) ? 'n/a' : m.chaincodeCpuMs} | ${m.clientCpuMs} | ${m.idlePct} | ${row.runs.map((x) => x.perSecond).join(' / ')} |`,
     );
   }
-  console.log(
-    `| ${RUNTIME} | ${Math.round(median(cold))} | ${cold.map((x) => Math.round(x)).join(', ')} |`,
-  );
+  if (cold.length > 0) {
+    console.log(
+      `| ${RUNTIME} | ${Math.round(median(cold))} | ${cold.map((x) => Math.round(x)).join(', ')} |`,
+    );
+  }
 } finally {
   await stopPeer();
 }
