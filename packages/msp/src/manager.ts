@@ -5,7 +5,7 @@
 import { IdentityError, type IdentityDeserializer } from '@fabric-peer/api';
 import { msp as mspProto } from '@fabric-peer/protos';
 import type { X509Identity } from './identity.js';
-import { Lru } from './lru.js';
+import { BytesLru } from './lru.js';
 import type { Msp } from './msp.js';
 
 /** The MSPs of a channel. */
@@ -32,7 +32,7 @@ export interface MspManagerOptions {
 export function createMspManager(msps: Iterable<Msp>, options: MspManagerOptions = {}): MspManager {
   const byId = new Map<string, Msp>();
   for (const m of msps) byId.set(m.id, m);
-  const cache = new Lru<string, { identity: X509Identity } | { error: IdentityError }>(
+  const cache = new BytesLru<{ identity: X509Identity } | { error: IdentityError }>(
     options.cacheSize ?? 4096,
   );
 
@@ -60,22 +60,17 @@ export function createMspManager(msps: Iterable<Msp>, options: MspManagerOptions
     msps: byId,
     get: (mspId) => byId.get(mspId),
     deserializeIdentity(serialized: Uint8Array): X509Identity {
-      const key = Buffer.from(
-        serialized.buffer,
-        serialized.byteOffset,
-        serialized.byteLength,
-      ).toString('latin1');
-      const cached = cache.get(key);
+      const cached = cache.get(serialized);
       if (cached !== undefined) {
         if ('error' in cached) throw cached.error;
         return cached.identity;
       }
       try {
         const identity = resolve(serialized);
-        cache.set(key, { identity });
+        cache.set(serialized, { identity });
         return identity;
       } catch (err) {
-        if (err instanceof IdentityError) cache.set(key, { error: err });
+        if (err instanceof IdentityError) cache.set(serialized, { error: err });
         throw err;
       }
     },

@@ -30,7 +30,7 @@ import {
   type X509SigningIdentity,
 } from './identity.js';
 import { keyStoreSki, parseEcPrivateKey, type KeyStore } from './keys.js';
-import { Lru } from './lru.js';
+import { BytesLru, Lru } from './lru.js';
 import { checkPrincipal, roleName, type PrincipalContext } from './principals.js';
 import { mspVersionAtLeast, type MspVersion } from './version.js';
 import {
@@ -278,7 +278,7 @@ class FabricMspImpl implements Msp, IdentityOwner, PrincipalContext {
   #adminOU: NodeOUInternal | undefined;
   #ordererOU: NodeOUInternal | undefined;
 
-  readonly #identities: Lru<string, Verdict>;
+  readonly #identities: BytesLru<Verdict>;
   readonly #validations: Lru<string, IdentityError | null>;
   readonly #principals: Lru<string, IdentityError | null>;
   readonly #keys: Lru<string, KeyObject>;
@@ -289,7 +289,7 @@ class FabricMspImpl implements Msp, IdentityOwner, PrincipalContext {
     private readonly options: MspOptions,
   ) {
     const sizes = { ...DEFAULT_CACHE_SIZES, ...options.cacheSizes };
-    this.#identities = new Lru(sizes.identities);
+    this.#identities = new BytesLru(sizes.identities);
     this.#validations = new Lru(sizes.validations);
     this.#principals = new Lru(sizes.principals);
     this.#keys = new Lru(sizes.keys);
@@ -385,8 +385,7 @@ class FabricMspImpl implements Msp, IdentityOwner, PrincipalContext {
   }
 
   deserializeIdentity(serialized: Uint8Array): X509Identity {
-    const key = latin1(serialized);
-    const cached = this.#identities.get(key);
+    const cached = this.#identities.get(serialized);
     if (cached !== undefined) {
       this.stats.deserializeCacheHits++;
       if ('error' in cached) throw cached.error;
@@ -399,7 +398,7 @@ class FabricMspImpl implements Msp, IdentityOwner, PrincipalContext {
     } catch (err) {
       verdict = { error: this.#identityError(err, 'could not deserialize identity') };
     }
-    this.#identities.set(key, verdict);
+    this.#identities.set(serialized, verdict);
     if ('error' in verdict) throw verdict.error;
     return verdict.identity;
   }

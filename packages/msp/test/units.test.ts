@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { IdentityError } from '@fabric-peer/api';
 import { createMspManager, mspVersionAtLeast, mspVersionForCapabilities } from '../src/index.js';
-import { Lru } from '../src/lru.js';
+import { BytesLru, Lru } from '../src/lru.js';
 import { marshalEcdsaSignature, parseEcdsaSignature } from '../src/x509/ecdsa.js';
 import { decodePem, encodePem } from '../src/x509/pem.js';
 import { integerFromContent, oidToString, readTlv } from '../src/x509/der.js';
@@ -128,6 +128,61 @@ describe('Lru', () => {
     assert.equal(lru.get('b'), undefined);
     assert.equal(lru.get('a'), 1);
     assert.equal(lru.size, 2);
+  });
+
+  it('a hit on the newest entry keeps it newest, and a hit on another makes that one newest', () => {
+    const lru = new Lru<string, number>(2);
+    lru.set('a', 1);
+    lru.set('b', 2);
+    assert.equal(lru.get('b'), 2);
+    assert.equal(lru.get('a'), 1);
+    assert.equal(lru.get('a'), 1);
+    lru.set('c', 3);
+    assert.equal(lru.get('b'), undefined);
+    assert.deepEqual([lru.get('a'), lru.get('c')], [1, 3]);
+    lru.clear();
+    assert.equal(lru.get('c'), undefined);
+  });
+});
+
+describe('BytesLru', () => {
+  // Same length and same last 64 bytes: one fingerprint, different keys.
+  const twin = (first: number): Buffer => {
+    const b = Buffer.alloc(200, 7);
+    b[0] = first;
+    return b;
+  };
+
+  it('finds a key by its content, not its buffer, and keeps its own copy', () => {
+    const cache = new BytesLru<string>(4);
+    const key = Buffer.from('serialized identity bytes');
+    cache.set(key, 'x');
+    assert.equal(cache.get(Uint8Array.from(key)), 'x');
+    assert.equal(cache.get(new Uint8Array([0, ...key]).subarray(1)), 'x');
+    key[0] = 0; // the caller reuses its buffer
+    assert.equal(cache.get(key), undefined);
+    assert.equal(cache.get(Buffer.from('serialized identity bytes')), 'x');
+  });
+
+  it('bytes that share a fingerprint with an entry are a miss, and replace it when set', () => {
+    const cache = new BytesLru<string>(4);
+    cache.set(twin(1), 'one');
+    assert.equal(cache.get(twin(2)), undefined);
+    assert.equal(cache.get(twin(1)), 'one');
+    cache.set(twin(2), 'two');
+    assert.equal(cache.get(twin(2)), 'two');
+    assert.equal(cache.get(twin(1)), undefined);
+    assert.equal(cache.size, 1);
+  });
+
+  it('is bounded, and keeps nothing at capacity 0', () => {
+    const cache = new BytesLru<number>(2);
+    for (const n of [1, 2, 3]) cache.set(Buffer.of(n), n);
+    assert.deepEqual([cache.get(Buffer.of(1)), cache.get(Buffer.of(3))], [undefined, 3]);
+    const none = new BytesLru<number>(0);
+    none.set(Buffer.of(1), 1);
+    assert.equal(none.get(Buffer.of(1)), undefined);
+    assert.throws(() => new BytesLru(-1), RangeError);
   });
 });
 
