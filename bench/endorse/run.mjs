@@ -33,6 +33,8 @@ const { values } = parseArgs({
     cold: { type: 'string', default: '5' },
     // Extra core.yaml keys as JSON, e.g. '{"peer.handlers.authFilters":[{"name":"DefaultAuth"}]}'.
     set: { type: 'string', default: '{}' },
+    // inprocess and docker: deploy through _lifecycle on a V2_0 channel instead of lscc on V1_4_2.
+    lifecycle: { type: 'boolean', default: false },
     // Proposals each load generator sends before it is measured (its own JIT warm-up).
     'client-warmup': { type: 'string', default: '1000' },
     // The load generator's gRPC transport: http2 (gRPC over node:http2) or grpc-js.
@@ -53,11 +55,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const SET = JSON.parse(values.set);
 const CLIENT = values.client;
+// remote is always deployed through _lifecycle (chaincode as a service exists only there).
+const LIFECYCLE = values.lifecycle || values.runtime === 'remote';
 const CLIENT_WARMUP = Number(values['client-warmup']);
 const CLIENT_PROFILE = values['client-profile'];
 const command =
   `node bench/endorse/run.mjs --runtime ${RUNTIME} --concurrency ${values.concurrency} ` +
   `--requests ${REQUESTS} --runs ${RUNS} --warmup ${WARMUP} --cold ${COLD} --client ${CLIENT} --client-warmup ${CLIENT_WARMUP}` +
+  (values.lifecycle ? ' --lifecycle' : '') +
   (values.set !== '{}' ? ` --set '${values.set}'` : '');
 
 if (!['inprocess', 'docker', 'remote'].includes(RUNTIME)) {
@@ -71,10 +76,7 @@ if (!['http2', 'grpc-js'].includes(CLIENT)) {
 
 const NODE_IMAGE = 'fabric-peer/node-runtime:test';
 let harnessOptions = { vmProviders: [{ name: 'inprocess' }] };
-if (RUNTIME === 'remote') {
-  // Chaincode as a service exists only in the 2.x lifecycle: a V2_0 channel and `_lifecycle`.
-  harnessOptions = { vmProviders: [{ name: 'remote' }], applicationCapabilities: ['V2_0'] };
-}
+if (RUNTIME === 'remote') harnessOptions = { vmProviders: [{ name: 'remote' }] };
 if (RUNTIME === 'docker') {
   try {
     execFileSync('docker', ['info'], { stdio: 'ignore' });
@@ -90,13 +92,16 @@ if (RUNTIME === 'docker') {
     set: { 'vm.endpoint': 'unix:///var/run/docker.sock', 'chaincode.node.runtime': NODE_IMAGE },
   };
 }
+// `_lifecycle` needs the V2_0 application capability.
+if (LIFECYCLE) harnessOptions = { ...harnessOptions, applicationCapabilities: ['V2_0'] };
 
 const { PeerHarness, expectOk } = await import(join(root, 'test/dist/helpers/peer-harness.js'));
 const { ASSET_CHAINCODE_DIR, deployAssetChaincode, deployWithLifecycle } = await import(
   join(root, 'test/dist/helpers/asset-suite.js')
 );
 const { startChaincodeServer } = await import(join(root, 'test/dist/helpers/chaincode-process.js'));
-const { createCcaasPackage, packageId } = await import('@fabric-peer/chaincode-packages');
+const { createCcaasPackage, createChaincodePackage, packageId } =
+  await import('@fabric-peer/chaincode-packages');
 const { freePort } = await import('@fabric-peer/testkit');
 const { buildProposal } = await import('@fabric-peer/channel/test-support');
 
@@ -282,7 +287,14 @@ try {
   await peer.joinChannel();
   const deployStart = performance.now();
   if (RUNTIME === 'remote') await deployRemote();
-  else await deployAssetChaincode(peer, CHAINCODE);
+  else if (LIFECYCLE) {
+    const pkg = await createChaincodePackage({
+      label: `${CHAINCODE}_1.0`,
+      type: 'node',
+      codeDir: ASSET_CHAINCODE_DIR,
+    });
+    await deployWithLifecycle(peer, CHAINCODE, pkg);
+  } else await deployAssetChaincode(peer, CHAINCODE);
   const deployMs = performance.now() - deployStart;
 
   // Warm the JIT, the connections and the chaincode before anything is measured.
