@@ -18,6 +18,7 @@ import {
   type LedgerManager,
   type TxSimulator,
 } from '@fabric-peer/ledger';
+import { privateState as ledgerPrivateState } from '@fabric-peer/ledger/test-support';
 import { CouchDbStateProvider } from '@fabric-peer/statedb-couchdb';
 import { couchConfig } from '@fabric-peer/statedb-couchdb/test-support';
 import {
@@ -26,7 +27,6 @@ import {
   endorserTx,
   silentLoggers,
   startPouchDbServer,
-  text,
   utf8,
   type TestCouchServer,
 } from '@fabric-peer/testkit';
@@ -63,22 +63,14 @@ describe('private data block-to-live on CouchDB', { timeout: 120_000 }, () => {
       syncPvtDataStore: false,
     });
 
-  async function privateState(ledger: KvLedger, coll: string, key: string) {
-    const qe = await ledger.newQueryExecutor();
-    try {
-      let value: string | undefined;
-      try {
-        value = text(await qe.getPrivateData('cc', coll, key));
-      } catch (err) {
-        // The hash is newer than the private value this peer holds (its version is in the message).
-        if ((err as { code?: string }).code !== 'PRIVATE_DATA_NOT_AVAILABLE') throw err;
-        value = `(not available: ${/Private data version = (.*)$/.exec((err as Error).message)?.[1]})`;
-      }
-      return { value, hash: (await qe.getPrivateDataHash('cc', coll, key)) !== undefined };
-    } finally {
-      qe.done();
-    }
-  }
+  // The hash is newer than the private value this peer holds (its version is in the message).
+  const privateState = (ledger: KvLedger, coll: string, key: string) =>
+    ledgerPrivateState(
+      ledger,
+      coll,
+      key,
+      (err) => `(not available: ${/Private data version = (.*)$/.exec(err.message)?.[1]})`,
+    );
 
   it('expires values and hashes at c + BTL + 1, and a rebuild ends in the same state', async () => {
     manager = await openManager();

@@ -211,13 +211,14 @@ export async function openPvtDataLedger(options: LedgerEnvOptions = {}): Promise
 
 /**
  * What the peer's state holds for private key `key` of `cc`'s collection `coll`: its value
- * ('(stale)' when it holds a value older than the hash, or none while the hash is there: reads
- * refuse both) and whether the hash is there.
+ * (`stale(err)`, by default '(stale)', when it holds a value older than the hash, or none while
+ * the hash is there: reads refuse both) and whether the hash is there.
  */
 export async function privateState(
   ledger: KvLedger,
   coll: string,
   key: string,
+  stale: (err: LedgerError) => string = () => '(stale)',
 ): Promise<{ value: string | undefined; hash: boolean }> {
   const qe = await ledger.newQueryExecutor();
   try {
@@ -226,7 +227,7 @@ export async function privateState(
       value = text(await qe.getPrivateData('cc', coll, key));
     } catch (err) {
       if ((err as LedgerError).code !== 'PRIVATE_DATA_NOT_AVAILABLE') throw err;
-      value = '(stale)';
+      value = stale(err as LedgerError);
     }
     return { value, hash: (await qe.getPrivateDataHash('cc', coll, key)) !== undefined };
   } finally {
